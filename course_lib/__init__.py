@@ -1,0 +1,33 @@
+"""course_lib: the shared library of "Embedding Layers, Hands-On".
+
+Every notebook starts with::
+
+    import course_lib; DEVICE = course_lib.setup(seed=0)
+
+Modules, one concept each: ``runtime`` (set-up), ``health`` (``doctor``), ``vocab``,
+``toyworld`` (the course corpus), ``data`` (the files in ``data/``), ``vectors`` (GloVe and
+word2vec files), ``lookup`` (what a lookup computes), ``plots``, ``lessons`` (the lesson
+map), ``exercises`` (checks, hints, solutions).
+
+Introduced in notebooks/00_start_here.ipynb.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .health import doctor
+from .lookup import check_ids, one_hot_lookup
+from .runtime import get_device, pick_num_threads, seed_everything, setup
+from .vocab import Vocab
+
+__all__ = [
+    "Vocab",
+    "__version__",
+    "check_ids",
+    "doctor",
+    "get_device",
+    "one_hot_lookup",
+    "pick_num_threads",
+    "seed_everything",
+    "setup",
+]
