@@ -1,0 +1,90 @@
+"""The course's figures. Each helper takes ``ax=None``, draws, and returns the Axes.
+
+No helper calls ``plt.show()`` or writes a file; the notebook decides.
+
+Introduced in notebooks/01_lookup_tables.ipynb.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+
+__all__ = ["plot_lookup_cost", "plot_table"]
+
+
+def _axes(ax):
+    return plt.subplots()[1] if ax is None else ax
+
+
+def plot_lookup_cost(rows: Sequence[dict], ax=None):
+    """Time per lookup against vocabulary size: gather vs one-hot product (log-log).
+
+    Args:
+        rows (sequence of dict): the output of :func:`course_lib.lookup.time_lookups`.
+        ax (matplotlib Axes, optional): where to draw. Default: a new figure.
+
+    Returns:
+        matplotlib Axes.
+
+    Examples::
+
+        >>> rows = [{"vocab_size": 10, "gather_ms": 0.01, "one_hot_ms": 0.02, "one_hot_mb": 0.1},
+        ...         {"vocab_size": 100, "gather_ms": 0.01, "one_hot_ms": 0.2, "one_hot_mb": 1.0}]
+        >>> ax = plot_lookup_cost(rows)
+        >>> ax.get_xlabel()
+        'vocabulary size V (rows in the table)'
+
+    Introduced in notebooks/01_lookup_tables.ipynb.
+    """
+    ax = _axes(ax)
+    sizes = [r["vocab_size"] for r in rows]
+    ax.loglog(sizes, [r["one_hot_ms"] for r in rows], "o-", label="one_hot(ids) @ W")
+    ax.loglog(sizes, [r["gather_ms"] for r in rows], "s-", label="emb(ids)  (gather)")
+    ax.set_xlabel("vocabulary size V (rows in the table)")
+    ax.set_ylabel("time per lookup call (ms, median)")
+    ax.set_title("A gather does not care how big the table is")
+    ax.legend()
+    return ax
+
+
+def plot_table(weight: torch.Tensor, *, highlight: Sequence[int] = (), row_labels: Sequence[str] | None = None,
+               title: str = "embedding table", ax=None):
+    """Draw a (V, D) table as a heatmap, one row per id, with chosen rows outlined.
+
+    Args:
+        weight (Tensor): shape ``(V, D)``; moved to the CPU for drawing.
+        highlight (sequence of int, optional): rows to outline. Default: none.
+        row_labels (sequence of str, optional): a label per row (e.g. words). Default: the ids.
+        title (str, optional): the title. Default: ``"embedding table"``.
+        ax (matplotlib Axes, optional): where to draw. Default: a new figure.
+
+    Returns:
+        matplotlib Axes.
+
+    Examples::
+
+        >>> ax = plot_table(torch.eye(4, 3), highlight=[1])
+        >>> len(ax.patches)  # one outline
+        1
+
+    Introduced in notebooks/01_lookup_tables.ipynb.
+    """
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
+        raise ValueError(f"weight must be a 2-D (V, D) tensor; got {getattr(weight, 'shape', type(weight))}")
+    ax = _axes(ax)
+    data = weight.detach().float().cpu().numpy()
+    limit = float(abs(data).max()) or 1.0
+    image = ax.imshow(data, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    num_rows, num_cols = data.shape
+    ax.set_yticks(range(num_rows), row_labels if row_labels is not None else range(num_rows))
+    ax.set_xticks(range(num_cols))
+    ax.set_xlabel("dimension d")
+    ax.set_ylabel("row (id)")
+    ax.grid(False)
+    for row in highlight:
+        ax.add_patch(plt.Rectangle((-0.5, row - 0.5), num_cols, 1, fill=False, edgecolor="black", linewidth=2))
+    ax.set_title(title)
+    return ax
