@@ -1,0 +1,260 @@
+"""Exercises with instant feedback: ``ex.q1.check(answer)``, ``ex.q1.hint()``, ``ex.q1.solution()``.
+
+Each lesson has a module here (``lesson01.py`` ...) that defines its questions as
+:class:`Exercise` objects. In a notebook::
+
+    from course_lib.exercises import lesson01 as ex
+    ex.q1.check(answer)    # ✓, or what is wrong (never the answer itself)
+    ex.q1.hint()           # the first hint; ex.q1.hint(2) the second
+    ex.q1.solution()       # the reference solution and why it is right
+
+A check function receives the learner's answer and either returns (correct) or
+raises :class:`Incorrect` with a message that says what is wrong. The helpers below
+(:func:`expect_tensor`, :func:`expect_int` ...) produce those messages.
+
+Introduced in notebooks/00_start_here.ipynb.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from .._display import Markdown, show
+
+__all__ = [
+    "Exercise",
+    "Incorrect",
+    "Result",
+    "expect_close",
+    "expect_int",
+    "expect_int_set",
+    "expect_shape",
+    "expect_tensor",
+    "expect_type",
+]
+
+
+class Incorrect(Exception):
+    """Raised by a check function: the answer is wrong, and the message says how."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of a check: ``bool(result)`` is whether it was correct.
+
+    ``status`` is ``"correct"``, ``"incorrect"`` or ``"unanswered"``.
+    """
+
+    name: str
+    status: str
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == "correct"
+
+    _STYLE = {
+        "correct": ("✓ Correct", "#1b7f3b", "#e8f5ec"),
+        "incorrect": ("✗ Not yet", "#b3261e", "#fdecea"),
+        "unanswered": ("… Not answered", "#5f6368", "#f1f3f4"),
+    }
+
+    def __repr__(self) -> str:
+        label = self._STYLE[self.status][0]
+        return f"{label} ({self.name}): {self.message}" if self.message else f"{label} ({self.name})"
+
+    def _repr_html_(self) -> str:
+        label, fg, bg = self._STYLE[self.status]
+        body = f": {html.escape(self.message)}" if self.message else ""
+        return (
+            f'<div style="border-left:4px solid {fg};background:{bg};padding:6px 10px;">'
+            f"<b style=\"color:{fg}\">{label}</b> ({html.escape(self.name)}){body}</div>"
+        )
+
+
+class Exercise:
+    """One question with a check, hints and a reference solution.
+
+    Args:
+        name (str): how the lesson refers to it, e.g. ``"q1"``.
+        question (str): the task in one or two sentences (Markdown).
+        check (callable): ``check(answer)`` returns if the answer is right and raises
+            :class:`Incorrect` with an explanation otherwise.
+        hints (sequence of str): from gentle to specific (Markdown).
+        solution (str): Python code that leaves the right value in ``answer``. The
+            notebook's solution cell holds exactly this code (a test keeps them equal).
+        explanation (str, optional): why the solution is right. Default: ``""``.
+        inputs (callable, optional): returns a dict of the names the solution uses
+            (tensors the question is about). Default: none.
+
+    Examples::
+
+        >>> from course_lib.exercises import Exercise, expect_int
+        >>> q = Exercise("q0", "How many numbers in a 10 x 3 table?",
+        ...              check=lambda a: expect_int(a, 30, what="the count"),
+        ...              hints=["rows times columns"], solution="answer = 10 * 3")
+        >>> q.evaluate(30)
+        ✓ Correct (q0): 30 is right.
+        >>> q.evaluate(13)
+        ✗ Not yet (q0): the count is 13, which is too small.
+        >>> q.evaluate(...)
+        … Not answered (q0): replace ... with your answer, then run the cell again.
+
+    Introduced in notebooks/00_start_here.ipynb.
+    """
+
+    def __init__(self, name: str, question: str, check: Callable[[Any], None], hints: Sequence[str] = (),
+                 solution: str = "", explanation: str = "", inputs: Callable[[], dict] | None = None):
+        self.name, self.question = name, question
+        self.check_fn, self.hints = check, tuple(hints)
+        self.solution_code, self.explanation = solution.strip(), explanation
+        self.inputs_fn = inputs
+
+    # -- for the learner -------------------------------------------------------
+    def inputs(self) -> dict:
+        """A fresh copy of the inputs the question is about (a dict of names)."""
+        return {} if self.inputs_fn is None else self.inputs_fn()
+
+    def evaluate(self, answer: Any) -> Result:
+        """Check ``answer`` and return the :class:`Result` (without displaying it)."""
+        if answer is Ellipsis:
+            return Result(self.name, "unanswered", "replace ... with your answer, then run the cell again.")
+        try:
+            self.check_fn(answer)
+        except Incorrect as wrong:
+            return Result(self.name, "incorrect", str(wrong))
+        except Exception as err:  # a learner's odd answer must not crash the check
+            return Result(
+                self.name,
+                "incorrect",
+                f"could not check an answer of type {type(answer).__name__} "
+                f"({type(err).__name__}: {err}). Re-read the question for the expected form.",
+            )
+        return Result(self.name, "correct", _praise(answer))
+
+    def check(self, answer: Any) -> None:
+        """Check ``answer`` and show the verdict under the cell."""
+        show(self.evaluate(answer))
+
+    def hint(self, n: int = 1) -> None:
+        """Show hint number ``n`` (1 = the gentlest)."""
+        if not self.hints:
+            text = f"There is no hint for {self.name}; `ex.{self.name}.solution()` shows the answer."
+        elif isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(self.hints):
+            text = (f"{self.name} has {len(self.hints)} hint(s): use `ex.{self.name}.hint(k)` "
+                    f"with k from 1 to {len(self.hints)}; got {n!r}.")
+        else:
+            more = (f" (`ex.{self.name}.hint({n + 1})` says more)" if n < len(self.hints) else "")
+            text = f"**Hint {n} of {len(self.hints)}:** {self.hints[n - 1]}{more}"
+        show(Markdown(text))
+
+    def solution(self) -> None:
+        """Show the reference solution and its explanation."""
+        text = f"**Solution to {self.name}:**\n\n```python\n{self.solution_code}\n```"
+        if self.explanation:
+            text += f"\n\n{self.explanation}"
+        show(Markdown(text))
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {self.question}"
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.name}.** {self.question}"
+
+
+def _praise(answer: Any) -> str:
+    if isinstance(answer, torch.Tensor):
+        return f"your tensor of shape {tuple(answer.shape)} matches."
+    if isinstance(answer, (int, float, str, bool)):
+        return f"{answer!r} is right."
+    return "that is right."
+
+
+# -- helpers that check answers and explain what is wrong ----------------------
+def _kind(x: Any) -> str:
+    if isinstance(x, torch.Tensor):
+        return f"a tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
+    return f"a {type(x).__name__}"
+
+
+def expect_type(answer: Any, types: type | tuple[type, ...], example: str) -> None:
+    """Raise :class:`Incorrect` unless ``answer`` is an instance of ``types``."""
+    if isinstance(answer, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        raise Incorrect(f"expected {example}; got a bool.")
+    if not isinstance(answer, types):
+        raise Incorrect(f"expected {example}; got {_kind(answer)}.")
+
+
+def expect_int(answer: Any, expected: int, *, what: str = "your answer") -> None:
+    """Check a whole number; say whether a wrong one is too small or too large."""
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1 and not answer.is_floating_point():
+        answer = int(answer.item())
+    if isinstance(answer, float) and answer.is_integer():
+        answer = int(answer)
+    expect_type(answer, int, "a whole number (int)")
+    if answer != expected:
+        direction = "too small" if answer < expected else "too large"
+        raise Incorrect(f"{what} is {answer}, which is {direction}.")
+
+
+def expect_int_set(answer: Any, expected: set[int], *, what: str = "your set") -> None:
+    """Check a collection of ids (order and repeats ignored); name what is missing or extra by count."""
+    if isinstance(answer, torch.Tensor):
+        answer = answer.flatten().tolist()
+    expect_type(answer, (set, frozenset, list, tuple), "a set of ids, e.g. {1, 2}")
+    try:
+        got = {int(a) for a in answer}
+    except (TypeError, ValueError):
+        raise Incorrect(f"{what} should contain whole-number ids only.") from None
+    missing, extra = expected - got, got - expected
+    if missing or extra:
+        parts = []
+        if extra:
+            parts.append(f"{len(extra)} of your values should not be there")
+        if missing:
+            parts.append(f"{len(missing)} value(s) are missing")
+        raise Incorrect(f"{what}: " + " and ".join(parts) + ".")
+
+
+def expect_shape(answer: Any, expected: tuple[int, ...], *, what: str = "your shape") -> None:
+    """Check a shape given as a tuple, a list or a ``torch.Size``."""
+    expect_type(answer, (tuple, list, torch.Size), "a shape such as (2, 3)")
+    got = tuple(answer)
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in got):
+        raise Incorrect(f"{what} should contain whole numbers only; got {got}.")
+    if len(got) != len(expected):
+        raise Incorrect(f"{what} has {len(got)} dimension(s); the right shape has {len(expected)}.")
+    if got != tuple(expected):
+        wrong = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
+        raise Incorrect(f"{what} {got} has the right number of dimensions, but dimension(s) {wrong} differ.")
+
+
+def expect_tensor(answer: Any, shape: tuple[int, ...] | None = None, *, what: str = "your tensor",
+                  integer: bool | None = None) -> torch.Tensor:
+    """Check that ``answer`` is a tensor (of ``shape``; integer or floating if asked); return it."""
+    expect_type(answer, torch.Tensor, "a torch.Tensor")
+    if shape is not None and tuple(answer.shape) != tuple(shape):
+        raise Incorrect(f"{what} has shape {tuple(answer.shape)}; it should have shape {tuple(shape)}.")
+    if integer is True and answer.is_floating_point():
+        raise Incorrect(f"{what} holds floats ({answer.dtype}); it should hold integer ids (torch.long).")
+    if integer is False and not answer.is_floating_point():
+        raise Incorrect(f"{what} holds integers ({answer.dtype}); it should hold floats.")
+    return answer
+
+
+def expect_close(answer: Any, expected: torch.Tensor, *, what: str = "your tensor",
+                 atol: float = 1e-5, rtol: float = 1e-4) -> None:
+    """Check a tensor against the expected one: shape first, then values, saying where they differ."""
+    answer = expect_tensor(answer, tuple(expected.shape), what=what)
+    got = answer.detach().to("cpu", torch.float64)
+    exp = expected.detach().to("cpu", torch.float64)
+    bad = ~torch.isclose(got, exp, atol=atol, rtol=rtol)
+    if bad.any():
+        first = tuple(int(i) for i in bad.nonzero()[0])
+        raise Incorrect(
+            f"{what} has the right shape, but {int(bad.sum())} of its {bad.numel()} values differ "
+            f"(the first at index {first})."
+        )
