@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import data, exercises, lessons, lookup, plots, toyworld, vectors
 from .health import doctor
 from .lookup import check_ids, one_hot_lookup
 from .runtime import get_device, pick_num_threads, seed_everything, setup
