@@ -183,7 +183,7 @@ class Vocab:
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
         text = json.dumps({"format": _FORMAT, "version": 1, "tokens": self._tokens}, ensure_ascii=False, indent=0)
-        path.write_text(text + "\n", encoding="utf-8")
+        path.write_text(text + "\n", encoding="utf-8", newline="\n")
         return path
 
     @classmethod
