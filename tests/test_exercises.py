@@ -1,0 +1,117 @@
+"""Every exercise: its reference solution passes its check, wrong answers fail it with a
+message, and the notebook's solution cell holds exactly the reference solution."""
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import course_lib.exercises as exercises_pkg
+from course_lib.exercises import Exercise
+
+LESSON_MODULES = sorted(m.name for m in pkgutil.iter_modules(exercises_pkg.__path__) if m.name.startswith("lesson"))
+
+# Plausible mistakes, per exercise: each must be marked wrong.
+WRONG = {
+    "lesson00.q1": [13, 3, 10, 31],
+    "lesson01.q1": [(2, 5), (100, 8), (2, 5, 100), (8, 2, 5), torch.Size([2, 8])],
+    "lesson01.q2": ["one_hot_only", "transposed", "wrong_rows"],
+    "lesson01.q3": [{1, 2, 3}, {2}, {2, 3, 5}, {1, 2, 3, 5}],
+    "lesson01.q4": [torch.tensor([0, 2, 6]), torch.tensor([2, 5]), torch.tensor([0, 2, 5, 6]),
+                    torch.tensor([0.0, 2.0, 5.0]), [0, 2, 5], torch.tensor([5, 2, 0])],
+    "lesson01.q5": [50_000 + 300, 15_000, 60_000_000],
+    "lesson01.q6": ["abs", "clamp_to_one", "zeros_everywhere"],
+}
+
+
+def _all_exercises():
+    for module_name in LESSON_MODULES:
+        module = importlib.import_module(f"course_lib.exercises.{module_name}")
+        for name in module.__all__:
+            yield f"{module_name}.{name}", getattr(module, name)
+
+
+ALL = dict(_all_exercises())
+
+
+def _solve(q: Exercise):
+    namespace = {"torch": torch, "nn": nn, "F": F, **q.inputs()}
+    exec(q.solution_code, namespace)
+    return namespace["answer"]
+
+
+def _wrong_answer(key: str, spec):
+    """Turn a named mistake into a concrete answer, using the exercise's own inputs."""
+    if not isinstance(spec, str):
+        return spec
+    inputs = ALL[key].inputs()
+    if key == "lesson01.q2":
+        ids, weight = inputs["ids"], inputs["weight"]
+        one_hot = F.one_hot(ids, num_classes=weight.shape[0]).float()
+        return {"one_hot_only": one_hot, "transposed": (one_hot @ weight).transpose(0, 1),
+                "wrong_rows": F.embedding((ids + 1) % weight.shape[0], weight)}[spec]
+    if key == "lesson01.q6":
+        ids = inputs["ids"]
+        return {"abs": ids.abs(), "zeros_everywhere": torch.zeros_like(ids),
+                "clamp_to_one": ids.clamp(min=1)}[spec]
+    raise KeyError(spec)
+
+
+def test_every_exercise_has_listed_mistakes():
+    assert set(ALL) == set(WRONG), "add plausible wrong answers for new exercises to WRONG"
+    assert len(ALL) >= 5
+
+
+@pytest.mark.parametrize("key", sorted(ALL))
+def test_reference_solution_passes(key):
+    q = ALL[key]
+    result = q.evaluate(_solve(q))
+    assert result.status == "correct", result.message
+
+
+@pytest.mark.parametrize("key", sorted(ALL))
+def test_wrong_answers_fail_with_a_message(key):
+    q = ALL[key]
+    answers = [_wrong_answer(key, spec) for spec in WRONG[key]] + [None, "some text", ...]
+    for spec, answer in zip([*WRONG[key], None, "some text", ...], answers):
+        result = q.evaluate(answer)
+        assert result.status in {"incorrect", "unanswered"}, f"{spec!r} was accepted"
+        assert result.message, f"{spec!r} got no explanation"
+
+
+@pytest.mark.parametrize("key", sorted(ALL))
+def test_each_exercise_has_hints_and_an_explanation(key):
+    q = ALL[key]
+    assert q.hints and q.question and q.explanation
+    assert "answer" in q.solution_code
+
+
+def _solution_cells(notebook_path):
+    nb = json.loads(notebook_path.read_text())
+    pattern = re.compile(r"# BEGIN SOLUTION\n(.*?)\n# END SOLUTION\n.*?ex\.(q\d+)\.check\(answer\)", re.S)
+    found = {}
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        for body, name in pattern.findall(source):
+            found[name] = (body.strip(), cell)
+    return found
+
+
+@pytest.mark.parametrize("module_name", LESSON_MODULES)
+def test_notebook_solution_cells_match_the_reference(module_name, root):
+    notebook = next((root / "notebooks").glob(f"{module_name[-2:]}_*.ipynb"))
+    module = importlib.import_module(f"course_lib.exercises.{module_name}")
+    cells = _solution_cells(notebook)
+    assert set(cells) == set(module.__all__), f"{notebook.name} must have a solution cell per exercise"
+    for name, (body, cell) in cells.items():
+        assert body == getattr(module, name).solution_code, f"{notebook.name} {name}: solution cell differs"
+        assert "solution" in cell["metadata"].get("tags", []), f"{notebook.name} {name}: tag it 'solution'"
+        assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), f"{notebook.name} {name}: check its output"
+        text = json.dumps(cell["outputs"])
+        assert "Correct" in text, f"{notebook.name} {name}: stored output is not a correct check"
