@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, Callable[[], object]] = {"notebooks": bench_notebooks}
 
 def run(names: list[str] | None = None) -> None:
     """Run the named benchmarks (all of them when ``names`` is empty)."""
+    import os
     import platform
 
     import torch
@@ -63,7 +64,7 @@ def run(names: list[str] | None = None) -> None:
     unknown = [n for n in names or [] if n not in BENCHMARKS]
     if unknown:
         raise SystemExit(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}; torch {torch.__version__}; "
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
           f"course default threads: {pick_num_threads()}")
     for name in names or list(BENCHMARKS):
         print(f"\n== bench {name}")

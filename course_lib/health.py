@@ -92,9 +92,9 @@ def _device() -> Check:
     threads = runtime._STATE.num_threads or runtime._threads_from_env() or runtime.pick_num_threads()
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
-        return Check("device", True, f"{device} ({name}), {threads} CPU threads")
+        return Check("device", True, f"{device} ({name}), {threads} torch CPU thread(s)")
     gpu = "a GPU is visible" if torch.cuda.is_available() else "no GPU visible (fine: every lesson runs on a CPU)"
-    return Check("device", True, f"{device}, {threads} torch thread(s); {gpu}")
+    return Check("device", True, f"{device}, {threads} torch CPU thread(s); {gpu}")
 
 
 def _widgets() -> Check:

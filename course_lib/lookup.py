@@ -143,7 +143,8 @@ def _median_ms(fn, repeats: int, device: torch.device) -> float:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
-    fn()  # warm-up: first calls allocate and pick kernels
+    for _ in range(3):  # warm-up: first calls allocate memory and pick kernels
+        fn()
     sync()
     times = []
     for _ in range(repeats):
@@ -168,14 +169,16 @@ def time_lookups(vocab_sizes: Sequence[int], *, num_ids: int = 256, embedding_di
         seed (int, optional): seed for the table and the ids. Default: ``0``.
 
     Returns:
-        list of dict: one per V with ``vocab_size``, ``gather_ms``, ``one_hot_ms`` and
-        ``one_hot_mb`` (the size of the one-hot tensor the product has to build).
+        list of dict: one per V with ``vocab_size``, ``gather_ms``, ``one_hot_ms``,
+        ``one_hot_mib`` (what the product allocates before multiplying: ``F.one_hot``'s
+        int64 tensor and its copy in the table's dtype) and ``output_mib`` (the result,
+        the same for both).
 
     Examples::
 
         >>> rows = time_lookups([100, 1000], repeats=1)
         >>> [r["vocab_size"] for r in rows], sorted(rows[0])
-        ([100, 1000], ['gather_ms', 'one_hot_mb', 'one_hot_ms', 'vocab_size'])
+        ([100, 1000], ['gather_ms', 'one_hot_mib', 'one_hot_ms', 'output_mib', 'vocab_size'])
 
     Introduced in notebooks/01_lookup_tables.ipynb.
     """
@@ -189,6 +192,7 @@ def time_lookups(vocab_sizes: Sequence[int], *, num_ids: int = 256, embedding_di
             "vocab_size": int(vocab_size),
             "gather_ms": _median_ms(lambda: F.embedding(ids, weight), repeats, device),
             "one_hot_ms": _median_ms(lambda: _one_hot_product(ids, weight), repeats, device),
-            "one_hot_mb": num_ids * vocab_size * weight.element_size() / 2**20,
+            "one_hot_mib": num_ids * vocab_size * (8 + weight.element_size()) / 2**20,
+            "output_mib": num_ids * embedding_dim * weight.element_size() / 2**20,
         })
     return rows

@@ -13,8 +13,9 @@ def _q():
 def test_right_wrong_and_unanswered():
     q = _q()
     assert bool(q.evaluate((2, 4, 3))) and q.evaluate(torch.Size([2, 4, 3])).status == "correct"
-    wrong = q.evaluate((2, 3, 4))
+    wrong = q.evaluate((2, 3, 5))
     assert not wrong and wrong.status == "incorrect" and "dimension(s) [1, 2] differ" in wrong.message
+    assert "wrong order" in q.evaluate((2, 3, 4)).message
     assert q.evaluate(...).status == "unanswered"
 
 
@@ -83,3 +84,17 @@ def test_expect_tensor_and_close():
         expect_close(wrong, expected)
     with pytest.raises(Incorrect, match="should hold integer ids"):
         expect_tensor(torch.ones(2), integer=True)
+
+
+def test_kind_uses_the_right_article():
+    with pytest.raises(Incorrect, match="got an int"):
+        expect_shape(3, (2,))
+    with pytest.raises(Incorrect, match="got a str"):
+        expect_shape("x", (2,))
+
+
+def test_inputs_are_attributes_and_fresh():
+    q = Exercise("q1", "?", check=lambda a: None, inputs=lambda: {"ids": torch.tensor([1])})
+    first = q.inputs()
+    first.ids[0] = 9
+    assert q.inputs().ids.tolist() == [1]

@@ -20,13 +20,13 @@ LESSON_MODULES = sorted(m.name for m in pkgutil.iter_modules(exercises_pkg.__pat
 # Plausible mistakes, per exercise: each must be marked wrong.
 WRONG = {
     "lesson00.q1": [13, 3, 10, 31],
-    "lesson01.q1": [(2, 5), (100, 8), (2, 5, 100), (8, 2, 5), torch.Size([2, 8])],
-    "lesson01.q2": ["one_hot_only", "transposed", "wrong_rows"],
+    "lesson01.q1": [(2, 5), (100, 8), (2, 5, 100), (8, 2, 5), torch.Size([2, 8]), 258],
+    "lesson01.q2": ["one_hot_only", "one_hot_int", "transposed", "wrong_rows"],
     "lesson01.q3": [{1, 2, 3}, {2}, {2, 3, 5}, {1, 2, 3, 5}],
-    "lesson01.q4": [torch.tensor([0, 2, 6]), torch.tensor([2, 5]), torch.tensor([0, 2, 5, 6]),
+    "lesson01.q4": [torch.tensor([0, 2, 6]), torch.tensor([2, 5]), torch.tensor([0, 2, 5, 6]), torch.tensor([2, 3, 1]),
                     torch.tensor([0.0, 2.0, 5.0]), [0, 2, 5], torch.tensor([5, 2, 0])],
     "lesson01.q5": [50_000 + 300, 15_000, 60_000_000],
-    "lesson01.q6": ["abs", "clamp_to_one", "zeros_everywhere"],
+    "lesson01.q6": ["in_place", "abs", "clamp_to_one", "zeros_everywhere", "result_not_function"],
 }
 
 
@@ -41,7 +41,7 @@ ALL = dict(_all_exercises())
 
 
 def _solve(q: Exercise):
-    namespace = {"torch": torch, "nn": nn, "F": F, **q.inputs()}
+    namespace = {"torch": torch, "nn": nn, "F": F, q.name: q.inputs()}  # as the notebook binds them
     exec(q.solution_code, namespace)
     return namespace["answer"]
 
@@ -52,14 +52,18 @@ def _wrong_answer(key: str, spec):
         return spec
     inputs = ALL[key].inputs()
     if key == "lesson01.q2":
-        ids, weight = inputs["ids"], inputs["weight"]
-        one_hot = F.one_hot(ids, num_classes=weight.shape[0]).float()
-        return {"one_hot_only": one_hot, "transposed": (one_hot @ weight).transpose(0, 1),
+        ids, weight = inputs.ids, inputs.weight
+        one_hot = F.one_hot(ids, num_classes=weight.shape[0])
+        return {"one_hot_only": one_hot.float(), "one_hot_int": one_hot,
+                "transposed": (one_hot.float() @ weight).transpose(0, 1),
                 "wrong_rows": F.embedding((ids + 1) % weight.shape[0], weight)}[spec]
     if key == "lesson01.q6":
-        ids = inputs["ids"]
-        return {"abs": ids.abs(), "zeros_everywhere": torch.zeros_like(ids),
-                "clamp_to_one": ids.clamp(min=1)}[spec]
+        def in_place(ids):
+            ids[ids < 0] = 0
+            return ids
+        return {"in_place": in_place, "abs": torch.abs, "zeros_everywhere": torch.zeros_like,
+                "clamp_to_one": lambda ids: ids.clamp(min=1),
+                "result_not_function": torch.tensor([[5, 9, 2, 0, 0], [7, 3, 0, 0, 0]])}[spec]
     raise KeyError(spec)
 
 
@@ -94,7 +98,7 @@ def test_each_exercise_has_hints_and_an_explanation(key):
 
 def _solution_cells(notebook_path):
     nb = json.loads(notebook_path.read_text())
-    pattern = re.compile(r"# BEGIN SOLUTION\n(.*?)\n# END SOLUTION\n.*?ex\.(q\d+)\.check\(answer\)", re.S)
+    pattern = re.compile(r"# BEGIN SOLUTION\n(.*?)\n# END SOLUTION\n(?:.*\n)?ex\.(q\d+)\.check\(answer\)", re.S)
     found = {}
     for cell in nb["cells"]:
         source = "".join(cell["source"])
@@ -115,3 +119,18 @@ def test_notebook_solution_cells_match_the_reference(module_name, root):
         assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), f"{notebook.name} {name}: check its output"
         text = json.dumps(cell["outputs"])
         assert "Correct" in text, f"{notebook.name} {name}: stored output is not a correct check"
+
+
+def test_messages_name_the_mistake_not_the_answer():
+    from course_lib.exercises import lesson01 as ex
+
+    def in_place(ids):
+        ids[ids < 0] = 0
+        return ids
+
+    assert "in place" in ex.q6.evaluate(in_place).message
+    assert "bag lengths" in ex.q4.evaluate(torch.tensor([2, 3, 1])).message
+    assert "right sizes in the wrong order" in ex.q1.evaluate((8, 2, 5)).message
+    assert "never touched" in ex.q3.evaluate({2, 3, 5}).message
+    assert "not greater than max_norm" in ex.q3.evaluate({1, 2, 3}).message
+    assert "one-hot matrix itself" in ex.q2.evaluate(F.one_hot(ex.q2.inputs().ids, 8)).message

@@ -72,4 +72,5 @@ def test_time_lookups_reports_each_size():
     rows = time_lookups([16, 256], num_ids=8, embedding_dim=4, repeats=2)
     assert [r["vocab_size"] for r in rows] == [16, 256]
     assert all(r["gather_ms"] > 0 and r["one_hot_ms"] > 0 for r in rows)
-    assert rows[1]["one_hot_mb"] == pytest.approx(8 * 256 * 4 / 2**20)
+    assert rows[1]["one_hot_mib"] == pytest.approx(8 * 256 * (8 + 4) / 2**20)
+    assert rows[0]["output_mib"] == rows[1]["output_mib"] == pytest.approx(8 * 4 * 4 / 2**20)

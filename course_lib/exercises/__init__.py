@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import torch
@@ -87,8 +88,9 @@ class Exercise:
         solution (str): Python code that leaves the right value in ``answer``. The
             notebook's solution cell holds exactly this code (a test keeps them equal).
         explanation (str, optional): why the solution is right. Default: ``""``.
-        inputs (callable, optional): returns a dict of the names the solution uses
-            (tensors the question is about). Default: none.
+        inputs (callable, optional): returns a dict of the tensors the question is about.
+            The notebook binds them as ``qN = ex.qN.inputs()`` and the solution reads
+            ``qN.ids``, so a lesson's own variables are never overwritten. Default: none.
 
     Examples::
 
@@ -114,9 +116,9 @@ class Exercise:
         self.inputs_fn = inputs
 
     # -- for the learner -------------------------------------------------------
-    def inputs(self) -> dict:
-        """A fresh copy of the inputs the question is about (a dict of names)."""
-        return {} if self.inputs_fn is None else self.inputs_fn()
+    def inputs(self) -> SimpleNamespace:
+        """A fresh copy of the inputs the question is about, as attributes (``q2.ids``)."""
+        return SimpleNamespace(**({} if self.inputs_fn is None else self.inputs_fn()))
 
     def evaluate(self, answer: Any) -> Result:
         """Check ``answer`` and return the :class:`Result` (without displaying it)."""
@@ -177,7 +179,8 @@ def _praise(answer: Any) -> str:
 def _kind(x: Any) -> str:
     if isinstance(x, torch.Tensor):
         return f"a tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
-    return f"a {type(x).__name__}"
+    name = type(x).__name__
+    return f"{'an' if name[0] in 'aeiouAEIOU' else 'a'} {name}"
 
 
 def expect_type(answer: Any, types: type | tuple[type, ...], example: str) -> None:
@@ -227,6 +230,8 @@ def expect_shape(answer: Any, expected: tuple[int, ...], *, what: str = "your sh
         raise Incorrect(f"{what} should contain whole numbers only; got {got}.")
     if len(got) != len(expected):
         raise Incorrect(f"{what} has {len(got)} dimension(s); the right shape has {len(expected)}.")
+    if got != tuple(expected) and sorted(got) == sorted(expected):
+        raise Incorrect(f"{what} {got} has the right sizes in the wrong order.")
     if got != tuple(expected):
         wrong = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
         raise Incorrect(f"{what} {got} has the right number of dimensions, but dimension(s) {wrong} differ.")

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from . import (Exercise, Incorrect, expect_close, expect_int, expect_int_set, expect_shape,
-               expect_tensor)
+               expect_tensor, expect_type)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
@@ -32,24 +32,27 @@ def _q2_inputs() -> dict:
 def _check_q2(answer) -> None:
     inputs = _q2_inputs()
     ids, weight = inputs["ids"], inputs["weight"]
-    answer = expect_tensor(answer, what="your lookup", integer=False)
+    answer = expect_tensor(answer, what="your lookup")
     if tuple(answer.shape) == (*ids.shape, weight.shape[0]):
         raise Incorrect(f"your tensor has shape {tuple(answer.shape)}: that is the one-hot matrix itself. "
                         "Multiply it by the table to pick the rows.")
+    expect_tensor(answer, what="your lookup", integer=False)
     expect_close(answer, F.embedding(ids, weight), what="your lookup")
 
 
 q2 = Exercise(
     "q2",
-    "Look up `ids` in `weight` **without indexing and without `nn.Embedding`**: build the one-hot "
-    "matrix and multiply. `ex.q2.inputs()` gives `ids` and `weight`.",
+    "Look up `q2.ids` in the table `q2.weight` **without indexing and without `nn.Embedding`**: build "
+    "the one-hot matrix and multiply. (`q2 = ex.q2.inputs()`; the check cannot see how you computed "
+    "the answer, so the rule is on your honour.)",
     check=_check_q2,
     inputs=_q2_inputs,
     hints=[
-        "`F.one_hot(ids, num_classes=V)` turns ids of shape `(2, 3)` into `(2, 3, V)`; V is `weight.shape[0]`.",
-        "`F.one_hot` returns integers; convert with `.float()` (or `.to(weight.dtype)`) before `@ weight`.",
+        "`F.one_hot(ids, num_classes=V)` turns ids of shape `(2, 3)` into `(2, 3, V)`; here V is "
+        "`q2.weight.shape[0]`.",
+        "`F.one_hot` returns integers, and a matrix product needs both sides to be floats of the same dtype.",
     ],
-    solution="answer = F.one_hot(ids, num_classes=weight.shape[0]).float() @ weight",
+    solution="answer = F.one_hot(q2.ids, num_classes=q2.weight.shape[0]).float() @ q2.weight",
     explanation="Row `i` of the product is the one-hot vector of `ids[i]` times the table: a sum "
                 "in which only the row `ids[i]` has weight 1.",
 )
@@ -60,17 +63,29 @@ def _q3_inputs() -> dict:
     return {"weight": weight, "ids": torch.tensor([1, 2, 3, 3])}
 
 
+def _check_q3(answer) -> None:
+    expect_type(answer, (set, frozenset, list, tuple, torch.Tensor), "a set of row ids, e.g. {0, 5}")
+    got = set(answer.flatten().tolist() if isinstance(answer, torch.Tensor) else answer)
+    if got & {0, 4, 5}:
+        raise Incorrect("your set has a row that this forward pass does not look up; such a row is never touched.")
+    if 1 in got:
+        raise Incorrect("your set has a row whose norm is not greater than max_norm; such a row is left alone.")
+    if got != {2, 3}:
+        raise Incorrect("a looked-up row longer than max_norm is missing from your set.")
+
+
 q3 = Exercise(
     "q3",
-    "`emb = nn.Embedding.from_pretrained(weight, max_norm=1.0)` is called once on `ids`. Which rows "
-    "of `emb.weight` have changed afterwards? Answer with a set of row ids. "
-    "`ex.q3.inputs()` gives `weight` and `ids`.",
-    check=lambda answer: expect_int_set(answer, {2, 3}, what="your set of changed rows"),
+    "`emb = nn.Embedding.from_pretrained(q3.weight, max_norm=1.0)` is called once on `q3.ids`. Which "
+    "rows of `emb.weight` have changed afterwards? Answer with a set of row ids (`q3 = ex.q3.inputs()`).",
+    check=_check_q3,
     inputs=_q3_inputs,
     hints=[
         "`max_norm` only touches rows that are looked up in this forward pass.",
-        "Of those, it rescales only rows whose norm is *greater* than `max_norm`; compute "
-        "`weight.norm(dim=1)`.",
+        "Of those, it rescales only rows whose norm is *greater* than `max_norm`: compute "
+        "`q3.weight.norm(dim=1)`.",
+        "To check by running it, compare with `q3.weight.clone()` taken *before* the call: "
+        "`from_pretrained` shares `q3.weight`'s memory, so `max_norm` rescales `q3.weight` too.",
     ],
     solution="answer = {2, 3}",
     explanation="Rows 1, 2 and 3 are looked up. Row 1 has norm exactly 1.0, so it is left alone; "
@@ -85,6 +100,8 @@ def _check_q4(answer) -> None:
         raise Incorrect(f"offsets are a 1-D tensor (one start position per bag); yours has shape {tuple(answer.shape)}.")
     if answer.numel() != 3:
         raise Incorrect(f"there are 3 bags, so 3 offsets; you gave {answer.numel()}.")
+    if sorted(answer.tolist()) == [1, 2, 3]:
+        raise Incorrect("these look like bag lengths; offsets are the positions where bags start.")
     if int(answer[0]) != 0:
         raise Incorrect("the first bag starts at position 0 of the flat ids.")
     expect_int_set(answer.tolist(), {0, 2, 5}, what="your offsets")
@@ -118,34 +135,41 @@ q5 = Exercise(
 )
 
 
-def _q6_inputs() -> dict:
-    return {"ids": torch.tensor([[5, 9, 2, -1, -1], [7, 3, -1, -1, -1]])}
+def _q6_batch() -> torch.Tensor:
+    return torch.tensor([[5, 9, 2, -1, -1], [7, 3, -1, -1, -1]])
 
 
 def _check_q6(answer) -> None:
-    ids = _q6_inputs()["ids"]
-    answer = expect_tensor(answer, tuple(ids.shape), what="your ids", integer=True)
-    if (answer < 0).any():
-        raise Incorrect(f"{int((answer < 0).sum())} id(s) are still negative.")
-    real = ids >= 0
-    if not torch.equal(answer[real], ids[real]):
+    if not callable(answer):
+        raise Incorrect("answer with the function itself, e.g. `answer = fix_padding` (no parentheses).")
+    ids = _q6_batch()
+    before = ids.clone()
+    fixed = expect_tensor(answer(ids), tuple(ids.shape), what="what your function returns", integer=True)
+    if not torch.equal(ids, before):
+        raise Incorrect("your function changed the caller's batch in place; build a new tensor instead.")
+    if (fixed < 0).any():
+        raise Incorrect(f"{int((fixed < 0).sum())} id(s) are still negative.")
+    real = before >= 0
+    if not torch.equal(fixed[real], before[real]):
         raise Incorrect("some real word ids changed; only the padding positions should.")
-    if not (answer[~real] == 0).all():
+    if not (fixed[~real] == 0).all():
         raise Incorrect("the padding positions should hold the <pad> id, 0.")
 
 
 q6 = Exercise(
     "q6",
-    "A batch arrives padded with `-1` (a convention from another library). Return a copy that "
-    "`nn.Embedding(10, 3, padding_idx=0)` accepts, with padding at id 0 and the real ids unchanged, "
-    "without modifying `ids` in place. `ex.q6.inputs()` gives `ids`.",
+    "Batches arrive padded with `-1` (a convention from another library). Write a function that "
+    "returns a copy that `nn.Embedding(10, 3, padding_idx=0)` accepts: padding at id 0, real ids "
+    "unchanged, and the caller's `ids` left exactly as they were. Answer with the function.",
     check=_check_q6,
-    inputs=_q6_inputs,
     hints=[
-        "`torch.where(condition, a, b)` builds a new tensor, leaving its inputs alone.",
-        "The condition is `ids < 0`; where it holds, use 0.",
+        "Assigning into `ids` (`ids[ids < 0] = 0`) changes the caller's tensor; the check notices.",
+        "`torch.where(condition, a, b)` builds a new tensor and leaves its inputs alone.",
     ],
-    solution="answer = torch.where(ids < 0, 0, ids)",
+    solution="""def fix_padding(ids):
+    return torch.where(ids < 0, 0, ids)
+
+answer = fix_padding""",
     explanation="`torch.where` returns a new tensor, so the caller's batch is untouched (editing it "
                 "in place is one of the bugs of a widely copied answer, in lesson 05). `-1` would "
                 "raise on the CPU and trigger a device-side assert on a GPU.",
