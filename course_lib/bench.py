@@ -48,8 +48,55 @@ def bench_notebooks(paths=None) -> list[dict]:
     return rows
 
 
+# A small-op training step like the course's word-vector and tiny-model loops.
+_SMALL_LOOP = """
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[1])); torch.manual_seed(0)
+emb, ctx = torch.nn.Embedding(480, 64), torch.nn.Embedding(480, 64)
+opt = torch.optim.Adam([*emb.parameters(), *ctx.parameters()], lr=0.01)
+steps = []
+for _ in range(300):
+    start = time.perf_counter()
+    c, o, n = torch.randint(480, (2048,)), torch.randint(480, (2048,)), torch.randint(480, (2048, 5))
+    e = emb(c)
+    pos, neg = (e * ctx(o)).sum(-1), torch.bmm(ctx(n), e.unsqueeze(-1)).squeeze(-1)
+    loss = -(torch.nn.functional.logsigmoid(pos).mean() + torch.nn.functional.logsigmoid(-neg).sum(-1).mean())
+    opt.zero_grad(); loss.backward(); opt.step()
+    steps.append(time.perf_counter() - start)
+print(sum(steps), max(steps))
+"""
+
+
+def bench_threads(thread_counts=(1, 2)) -> list[dict]:
+    """Time a small-op training loop (300 skip-gram steps) per torch thread count,
+    on a quiet machine and with one core kept busy by another process.
+
+    This is the measurement behind :func:`course_lib.runtime.pick_num_threads`.
+    """
+    import subprocess
+    import sys
+
+    rows = []
+    for busy in (False, True):
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+        try:
+            for threads in thread_counts:
+                out = subprocess.run([sys.executable, "-c", _SMALL_LOOP, str(threads)], capture_output=True,
+                                     text=True, check=True, timeout=600).stdout.split()
+                rows.append({"threads": threads, "other core": "busy" if busy else "quiet",
+                             "seconds": float(out[0]), "slowest step (ms)": 1e3 * float(out[1])})
+        finally:
+            if hog is not None:
+                hog.kill()
+                hog.wait()
+    print(_table(["threads", "other core", "seconds", "slowest step (ms)"],
+                 [[r["threads"], r["other core"], f"{r['seconds']:.2f}", f"{r['slowest step (ms)']:.0f}"]
+                  for r in rows]))
+    return rows
+
+
 #: name -> function; ``python -m course_lib bench NAME`` runs one, no name runs all.
-BENCHMARKS: dict[str, Callable[[], object]] = {"notebooks": bench_notebooks}
+BENCHMARKS: dict[str, Callable[[], object]] = {"notebooks": bench_notebooks, "threads": bench_threads}
 
 
 def run(names: list[str] | None = None) -> None:

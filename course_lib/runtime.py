@@ -67,10 +67,12 @@ def pick_num_threads(num_cpus: int | None = None) -> int:
     """The torch thread count :func:`setup` uses when ``COURSE_THREADS`` is not set.
 
     One thread on machines with two cores or fewer, else half the cores (at most 8).
-    Measured on a 2-vCPU machine: the course's small-op training loops ran about as
-    fast on one thread as on two when the machine was quiet, but two threads stalled
-    (2x slower overall, single steps 10x slower) as soon as another process used a
-    core, because OpenMP threads spin while they wait for each other.
+    Measured on a 2-core machine with ``python -m course_lib bench threads`` (300 steps of
+    a small skip-gram loop): two threads were 2.3x faster than one while the machine was
+    quiet, but 3x slower, with single steps stalling for 140 ms, as soon as another process
+    kept a core busy, because OpenMP threads spin while they wait for each other. A
+    learner's browser, the Jupyter server or a test runner is such a process, so on small
+    machines the course prefers the thread count that never stalls.
 
     Args:
         num_cpus (int, optional): cores to plan for. Default: the cores this process

@@ -31,7 +31,7 @@ def test_help_lists_the_commands():
 
 
 def test_unknown_benchmark_is_refused():
-    with pytest.raises(SystemExit, match="unknown benchmark 'nope'; choose from notebooks"):
+    with pytest.raises(SystemExit, match="unknown benchmark 'nope'; choose from notebooks, threads"):
         run(["nope"])
     assert "notebooks" in BENCHMARKS
 
@@ -80,3 +80,12 @@ def test_a_failing_notebook_is_left_untouched(tmp_path):
     with pytest.raises(RuntimeError, match="99_x.ipynb: CellExecutionError"):
         main(["notebooks", str(path)])
     assert path.read_bytes() == before
+
+
+def test_thread_benchmark_measures_quiet_and_busy(capsys):
+    from course_lib.bench import bench_threads
+
+    rows = bench_threads(thread_counts=(1,))
+    assert [(r["threads"], r["other core"]) for r in rows] == [(1, "quiet"), (1, "busy")]
+    assert all(r["seconds"] > 0 and r["slowest step (ms)"] > 0 for r in rows)
+    assert "slowest step (ms)" in capsys.readouterr().out
