@@ -55,7 +55,7 @@ torch.set_num_threads(int(sys.argv[1])); torch.manual_seed(0)
 emb, ctx = torch.nn.Embedding(480, 64), torch.nn.Embedding(480, 64)
 opt = torch.optim.Adam([*emb.parameters(), *ctx.parameters()], lr=0.01)
 steps = []
-for _ in range(300):
+for _ in range(int(sys.argv[2])):
     start = time.perf_counter()
     c, o, n = torch.randint(480, (2048,)), torch.randint(480, (2048,)), torch.randint(480, (2048, 5))
     e = emb(c)
@@ -67,8 +67,8 @@ print(sum(steps), max(steps))
 """
 
 
-def bench_threads(thread_counts=(1, 2)) -> list[dict]:
-    """Time a small-op training loop (300 skip-gram steps) per torch thread count,
+def bench_threads(thread_counts=(1, 2), steps: int = 300) -> list[dict]:
+    """Time a small-op training loop (``steps`` skip-gram steps) per torch thread count,
     on a quiet machine and with one core kept busy by another process.
 
     This is the measurement behind :func:`course_lib.runtime.pick_num_threads`.
@@ -81,7 +81,7 @@ def bench_threads(thread_counts=(1, 2)) -> list[dict]:
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
         try:
             for threads in thread_counts:
-                out = subprocess.run([sys.executable, "-c", _SMALL_LOOP, str(threads)], capture_output=True,
+                out = subprocess.run([sys.executable, "-c", _SMALL_LOOP, str(threads), str(steps)], capture_output=True,
                                      text=True, check=True, timeout=600).stdout.split()
                 rows.append({"threads": threads, "other core": "busy" if busy else "quiet",
                              "seconds": float(out[0]), "slowest step (ms)": 1e3 * float(out[1])})
