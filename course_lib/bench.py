@@ -106,13 +106,13 @@ def run(names: list[str] | None = None) -> None:
 
     import torch
 
-    from .runtime import pick_num_threads
+    from .runtime import num_threads
 
     unknown = [n for n in names or [] if n not in BENCHMARKS]
     if unknown:
         raise SystemExit(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
-          f"course default threads: {pick_num_threads()}")
+          f"course threads: {num_threads()}")
     for name in names or list(BENCHMARKS):
         print(f"\n== bench {name}")
         BENCHMARKS[name]()

@@ -88,8 +88,7 @@ def _package(name: str) -> Check:
 
 def _device() -> Check:
     device = runtime.get_device()
-    # the count setup() chose, or the one it would choose
-    threads = runtime._STATE.num_threads or runtime._threads_from_env() or runtime.pick_num_threads()
+    threads = runtime.num_threads()
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
         return Check("device", True, f"{device} ({name}), {threads} torch CPU thread(s)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["get_device", "pick_num_threads", "seed_everything", "setup"]
+__all__ = ["get_device", "num_threads", "pick_num_threads", "seed_everything", "setup"]
 
 #: Environment variables that override :func:`setup`'s choices.
 DEVICE_ENV = "COURSE_DEVICE"
@@ -188,7 +188,7 @@ def setup(seed: int = 0, device: str | torch.device | None = None, *, quiet: boo
     Introduced in notebooks/00_start_here.ipynb.
     """
     dev = _resolve_device(device)
-    threads = _threads_from_env() or pick_num_threads()
+    threads = _threads_from_env() or pick_num_threads()  # setup() always re-reads COURSE_THREADS
     torch.set_num_threads(threads)
     seed_everything(seed)
     _set_display_defaults()
@@ -213,3 +213,16 @@ def get_device() -> torch.device:
     Introduced in notebooks/00_start_here.ipynb.
     """
     return _STATE.device if _STATE.device is not None else _resolve_device(None)
+
+
+def num_threads() -> int:
+    """The torch thread count chosen by the last :func:`setup`, or the one it would choose.
+
+    Examples::
+
+        >>> num_threads() >= 1
+        True
+
+    Introduced in notebooks/00_start_here.ipynb.
+    """
+    return _STATE.num_threads or _threads_from_env() or pick_num_threads()

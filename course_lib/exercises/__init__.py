@@ -30,6 +30,7 @@ __all__ = [
     "Exercise",
     "Incorrect",
     "Result",
+    "as_int_set",
     "expect_close",
     "expect_int",
     "expect_int_set",
@@ -203,15 +204,20 @@ def expect_int(answer: Any, expected: int, *, what: str = "your answer") -> None
         raise Incorrect(f"{what} is {answer}, which is {direction}.")
 
 
-def expect_int_set(answer: Any, expected: set[int], *, what: str = "your set") -> None:
-    """Check a collection of ids (order and repeats ignored); name what is missing or extra by count."""
+def as_int_set(answer: Any, *, what: str = "your set") -> set[int]:
+    """A set, list, tuple or tensor of ids as a set of ints; :class:`Incorrect` for anything else."""
     if isinstance(answer, torch.Tensor):
         answer = answer.flatten().tolist()
     expect_type(answer, (set, frozenset, list, tuple), "a set of ids, e.g. {1, 2}")
     try:
-        got = {int(a) for a in answer}
+        return {int(a) for a in answer}
     except (TypeError, ValueError):
         raise Incorrect(f"{what} should contain whole-number ids only.") from None
+
+
+def expect_int_set(answer: Any, expected: set[int], *, what: str = "your set") -> None:
+    """Check a collection of ids (order and repeats ignored); name what is missing or extra by count."""
+    got = as_int_set(answer, what=what)
     missing, extra = expected - got, got - expected
     if missing or extra:
         parts = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import (Exercise, Incorrect, expect_close, expect_int, expect_int_set, expect_shape,
-               expect_tensor, expect_type)
+from . import (Exercise, Incorrect, as_int_set, expect_close, expect_int, expect_int_set,
+               expect_shape, expect_tensor)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
@@ -64,8 +64,7 @@ def _q3_inputs() -> dict:
 
 
 def _check_q3(answer) -> None:
-    expect_type(answer, (set, frozenset, list, tuple, torch.Tensor), "a set of row ids, e.g. {0, 5}")
-    got = set(answer.flatten().tolist() if isinstance(answer, torch.Tensor) else answer)
+    got = as_int_set(answer, what="your set of changed rows")
     if got & {0, 4, 5}:
         raise Incorrect("your set has a row that this forward pass does not look up; such a row is never touched.")
     if 1 in got:
