@@ -98,3 +98,12 @@ def plot_table(weight: torch.Tensor, *, highlight: Sequence[int] = (), row_label
             label.set_fontweight("bold")
     ax.set_title(title)
     return ax
+
+
+# ---- lesson 02: notebooks/02_gradient_flow.ipynb ----
+
+
+# ---- lesson 03: notebooks/03_parameters.ipynb ----
+
+
+# ---- lesson 04: notebooks/04_init_and_pretrained.ipynb ----

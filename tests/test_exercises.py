@@ -3,9 +3,11 @@ message, and the notebook's solution cell holds exactly the reference solution."
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import pkgutil
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -17,17 +19,20 @@ from course_lib.exercises import Exercise
 
 LESSON_MODULES = sorted(m.name for m in pkgutil.iter_modules(exercises_pkg.__path__) if m.name.startswith("lesson"))
 
-# Plausible mistakes, per exercise: each must be marked wrong.
-WRONG = {
-    "lesson00.q1": [13, 3, 10, 31],
-    "lesson01.q1": [(2, 5), (100, 8), (2, 5, 100), (8, 2, 5), torch.Size([2, 8]), 258],
-    "lesson01.q2": ["one_hot_only", "one_hot_int", "transposed", "wrong_rows"],
-    "lesson01.q3": [{1, 2, 3}, {2}, {2, 3, 5}, {1, 2, 3, 5}],
-    "lesson01.q4": [torch.tensor([0, 2, 6]), torch.tensor([2, 5]), torch.tensor([0, 2, 5, 6]), torch.tensor([2, 3, 1]),
-                    torch.tensor([0.0, 2.0, 5.0]), [0, 2, 5], torch.tensor([5, 2, 0])],
-    "lesson01.q5": [50_000 + 300, 15_000, 60_000_000],
-    "lesson01.q6": ["in_place", "abs", "clamp_to_one", "zeros_everywhere", "result_not_function"],
-}
+# Plausible mistakes, per exercise, one file per lesson in tests/exercise_mistakes/.
+def _load_mistakes():
+    wrong, makers = {}, {}
+    for path in sorted((Path(__file__).parent / "exercise_mistakes").glob("lesson*.py")):
+        spec = importlib.util.spec_from_file_location(f"exercise_mistakes_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for key in module.WRONG:
+            wrong[key] = module.WRONG[key]
+            makers[key] = getattr(module, "make", None)
+    return wrong, makers
+
+
+WRONG, _MAKERS = _load_mistakes()
 
 
 def _all_exercises():
@@ -48,27 +53,13 @@ def _solve(q: Exercise):
 
 def _wrong_answer(key: str, spec):
     """Turn a named mistake into a concrete answer, using the exercise's own inputs."""
-    if not isinstance(spec, str):
-        return spec
-    inputs = ALL[key].inputs()
-    if key == "lesson01.q2":
-        ids, weight = inputs.ids, inputs.weight
-        one_hot = F.one_hot(ids, num_classes=weight.shape[0])
-        return {"one_hot_only": one_hot.float(), "one_hot_int": one_hot,
-                "transposed": (one_hot.float() @ weight).transpose(0, 1),
-                "wrong_rows": F.embedding((ids + 1) % weight.shape[0], weight)}[spec]
-    if key == "lesson01.q6":
-        def in_place(ids):
-            ids[ids < 0] = 0
-            return ids
-        return {"in_place": in_place, "abs": torch.abs, "zeros_everywhere": torch.zeros_like,
-                "clamp_to_one": lambda ids: ids.clamp(min=1),
-                "result_not_function": torch.tensor([[5, 9, 2, 0, 0], [7, 3, 0, 0, 0]])}[spec]
-    raise KeyError(spec)
+    if isinstance(spec, str) and _MAKERS[key] is not None:
+        return _MAKERS[key](key, spec, ALL[key].inputs())
+    return spec
 
 
 def test_every_exercise_has_listed_mistakes():
-    assert set(ALL) == set(WRONG), "add plausible wrong answers for new exercises to WRONG"
+    assert set(ALL) == set(WRONG), "list plausible wrong answers for every exercise in tests/exercise_mistakes/lessonNN.py"
     assert len(ALL) >= 5
 
 
