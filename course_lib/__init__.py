@@ -6,8 +6,9 @@ Every notebook starts with::
 
 Modules, one concept each: ``runtime`` (set-up), ``health`` (``doctor``), ``vocab``,
 ``toyworld`` (the course corpus), ``data`` (the files in ``data/``), ``vectors`` (GloVe and
-word2vec files), ``lookup`` (what a lookup computes), ``plots``, ``lessons`` (the lesson
-map), ``exercises`` (checks, hints, solutions).
+word2vec files), ``lookup`` (what a lookup computes), ``autograd_lookup`` (a lookup's hand-written
+backward), ``widgets`` (the interactive explorers) and ``freezing_strategies`` (how they hold
+rows still), ``plots``, ``lessons`` (the lesson map), ``exercises`` (checks, hints, solutions).
 
 Introduced in notebooks/00_start_here.ipynb.
 """
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import data, exercises, lessons, lookup, plots, toyworld, vectors
+from . import lookup  # first: it re-exports autograd_lookup.manual_embedding, which needs lookup.check_ids
+from . import autograd_lookup, data, exercises, freezing_strategies, lessons, plots, toyworld, vectors, widgets
 from .health import doctor
-from .lookup import check_ids, one_hot_lookup
+from .lookup import check_ids, manual_embedding, one_hot_lookup
 from .runtime import get_device, pick_num_threads, seed_everything, setup
 from .vocab import Vocab
 
@@ -27,6 +29,7 @@ __all__ = [
     "check_ids",
     "doctor",
     "get_device",
+    "manual_embedding",
     "one_hot_lookup",
     "pick_num_threads",
     "seed_everything",

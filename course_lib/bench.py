@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["BENCHMARKS", "bench_notebooks", "run"]
+__all__ = ["BENCHMARKS", "bench_notebooks", "bench_widgets", "run"]
 
 NOTEBOOK_TARGET_S = 45.0
 COURSE_TARGET_S = 180.0
+WIDGET_TARGET_MS = 50.0
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -95,8 +96,73 @@ def bench_threads(thread_counts=(1, 2), steps: int = 300) -> list[dict]:
     return rows
 
 
+def _median_ms(action, repeats: int) -> tuple[float, float, float]:
+    """Median and slowest wall time, and median CPU time of this process (ms), of ``action(i)``."""
+    import statistics
+    import time
+
+    for i in range(3):  # warm-up: first calls import and allocate
+        action(i)
+    wall, cpu = [], []
+    for i in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        action(i)
+        wall.append((time.perf_counter() - start) * 1e3)
+        cpu.append((time.process_time() - start_cpu) * 1e3)
+    return statistics.median(wall), max(wall), statistics.median(cpu)
+
+
+def bench_widgets(repeats: int = 30) -> list[dict]:
+    """Time each explorer's response to the actions a learner takes (setting a control's
+    value runs the update synchronously, figure and readout included).
+
+    The CPU column is this process's CPU time: when other programs share the cores, the wall
+    time grows and the CPU time much less, which tells a busy machine from a slow update.
+
+    Returns:
+        list of dict: ``explorer``, ``action``, ``median_ms``, ``slowest_ms``, ``cpu_ms``,
+        ``target_ms`` and ``ratio`` (median wall time / target).
+    """
+    from .data import load_vocab
+    from .widgets import OPTIMIZERS, GradientExplorer, TrainingStepper
+
+    explorer, stepper = GradientExplorer(), TrainingStepper()
+    words = GradientExplorer("the king", vocab=load_vocab())
+
+    def setter(widget, values):
+        return lambda i: setattr(widget, "value", values[i % len(values)])
+
+    def scrub(i):
+        stepper.history_slider.value = i % (len(stepper.records) + 1)
+
+    actions = [
+        ("GradientExplorer", "reduction", setter(explorer.reduction, ["sum", "mean"])),
+        ("GradientExplorer", "padding_idx", setter(explorer.padding_idx, [True, False])),
+        ("GradientExplorer", "scale_grad_by_freq", setter(explorer.scale_grad_by_freq, [True, False])),
+        ("GradientExplorer", "tokens (same rows drawn)",
+         setter(explorer.tokens, ["0 0 3 | 3 1 7", "1 2 4 5 | 4 3 2 9"])),
+        ("GradientExplorer(vocab)", "tokens (new rows drawn)",
+         setter(words.tokens, ["the queen saw a dog", "a king ate | the cat"])),
+        ("TrainingStepper", "step", lambda i: stepper.step_button.click()),
+        ("TrainingStepper", "history", scrub),
+        ("TrainingStepper", "optimizer (starts over)", setter(stepper.optimizer, [*OPTIMIZERS][1:] + ["SGD"])),
+    ]
+    rows = []
+    for name, action, fn in actions:
+        median, slowest, cpu = _median_ms(fn, repeats)
+        rows.append({"explorer": name, "action": action, "median_ms": median, "slowest_ms": slowest,
+                     "cpu_ms": cpu, "target_ms": WIDGET_TARGET_MS, "ratio": median / WIDGET_TARGET_MS})
+    print(_table(
+        ["explorer", "action", "median (ms)", "slowest (ms)", "cpu (ms)", "target (ms)", "ratio", "verdict"],
+        [[r["explorer"], r["action"], f"{r['median_ms']:.1f}", f"{r['slowest_ms']:.1f}", f"{r['cpu_ms']:.1f}",
+          f"{r['target_ms']:.0f}", f"{r['ratio']:.2f}", "ok" if r["ratio"] <= 1 else "OVER"] for r in rows],
+    ))
+    return rows
+
+
 #: name -> function; ``python -m course_lib bench NAME`` runs one, no name runs all.
-BENCHMARKS: dict[str, Callable[[], object]] = {"notebooks": bench_notebooks, "threads": bench_threads}
+BENCHMARKS: dict[str, Callable[[], object]] = {"notebooks": bench_notebooks, "threads": bench_threads,
+                                               "widgets": bench_widgets}
 
 
 def run(names: list[str] | None = None) -> None:

@@ -3,7 +3,8 @@
 ``nn.Embedding(num_embeddings, embedding_dim)(ids)`` is ``weight[ids]``, which is also
 ``one_hot(ids) @ weight``. This module holds the one-hot view, the id checks that turn a
 GPU's "device-side assert" into a clear message, and the timing behind the lesson's
-"one-hot vs gather" figure.
+"one-hot vs gather" figure. ``manual_embedding``, a lookup whose backward is written out
+by hand (lesson 02), lives in ``course_lib.autograd_lookup`` and is re-exported here.
 
 Introduced in notebooks/01_lookup_tables.ipynb.
 """
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-__all__ = ["check_ids", "one_hot_lookup", "time_lookups"]
+__all__ = ["check_ids", "manual_embedding", "one_hot_lookup", "time_lookups"]
 
 _ID_DTYPES = (torch.int64, torch.int32)
 
@@ -196,3 +197,7 @@ def time_lookups(vocab_sizes: Sequence[int], *, num_ids: int = 256, embedding_di
             "output_mib": num_ids * embedding_dim * weight.element_size() / 2**20,
         })
     return rows
+
+
+# Re-exported at the end: autograd_lookup uses check_ids, defined above.
+from .autograd_lookup import manual_embedding  # noqa: E402

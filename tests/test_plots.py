@@ -21,3 +21,32 @@ def test_table_plot_outlines_the_highlighted_rows():
     assert [t.get_text() for t in ax.get_yticklabels()] == list("abcde")
     with pytest.raises(ValueError, match="2-D"):
         plot_table(torch.zeros(3))
+
+
+# ---- lesson 02
+def test_table_plot_names_its_colour_bar():
+    ax = plot_table(torch.randn(4, 2), value_label="gradient")
+    assert ax.figure.axes[-1].get_ylabel() == "gradient"
+    assert plot_table(torch.randn(4, 2)).figure.axes[-1].get_ylabel() == "weight value"
+
+
+def test_gradient_memory_plot_draws_what_it_is_given():
+    from course_lib.autograd_lookup import gradient_memory
+    from course_lib.plots import plot_gradient_memory
+
+    rows = gradient_memory([10, 1000], num_ids=8, embedding_dim=4)
+    ax = plot_gradient_memory(rows)
+    dense, sparse = ax.get_lines()
+    assert list(dense.get_ydata()) == [r["dense_bytes"] / 1024 for r in rows]
+    assert list(sparse.get_ydata()) == [r["sparse_bytes"] / 1024 for r in rows]
+    assert ax.get_xscale() == ax.get_yscale() == "log" and ax.get_xlabel() and ax.get_title()
+
+
+def test_row_drift_plot_has_a_line_per_optimizer_and_shades_the_batch_steps():
+    from course_lib.plots import plot_row_drift
+
+    ax = plot_row_drift({"SGD": [0.2, 0.0, 0.0], "Adam": [0.1, 0.08, 0.07]}, left_after=1)
+    assert [line.get_label() for line in ax.get_lines()] == ["SGD", "Adam"]
+    assert list(ax.get_lines()[1].get_ydata()) == [0.1, 0.08, 0.07]
+    (shade,) = ax.patches
+    assert shade.get_x() == 0.5 and ax.get_xlabel() and ax.get_title()

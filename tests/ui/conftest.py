@@ -160,11 +160,15 @@ def page(request, browser):
     context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
+    _keep_screenshot_on_failure(request, page)
+    context.close()
+
+
+def _keep_screenshot_on_failure(request, page) -> None:
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
 
 
 class NotebookPage:
@@ -198,3 +202,24 @@ class NotebookPage:
 def open_notebook(page, lab):
     """``open_notebook("02_gradient_flow.ipynb")`` opens it and waits for an idle kernel."""
     return lambda name: NotebookPage(page, lab, name).open()
+
+
+@pytest.fixture(scope="module")
+def _lesson02_run(lab, browser):
+    """Lesson 02 opened and run once for all its tests (running it takes most of the time)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    notebook = NotebookPage(page, lab, "02_gradient_flow.ipynb").open()
+    notebook.run_all()
+    page.locator(".course-stepper-readout").first.wait_for(timeout=180_000)
+    notebook.wait_idle(timeout=180_000)
+    yield notebook
+    context.close()
+
+
+@pytest.fixture
+def lesson02(request, _lesson02_run):
+    """Lesson 02, run; a failing test keeps the page's screenshot."""
+    yield _lesson02_run
+    _keep_screenshot_on_failure(request, _lesson02_run.page)

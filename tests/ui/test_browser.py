@@ -1,6 +1,16 @@
 """Widgets drawn and driven in a real JupyterLab, in Chromium."""
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
+
+import matplotlib
+
+import numpy as np
+import pytest
+
+
 
 def test_lesson00_widget_check_responds_to_the_slider(open_notebook):
     notebook = open_notebook("00_start_here.ipynb")
@@ -13,3 +23,79 @@ def test_lesson00_widget_check_responds_to_the_slider(open_notebook):
     handle.press("ArrowRight")
     notebook.page.locator(".widget-label", has_text="nn.Embedding(10, 9) stores 10 x 9 = 90 numbers.").wait_for(timeout=10_000)
     assert notebook.page.locator(".widget-readout").first.inner_text().strip() == "9"
+
+
+# ---- lesson 02: the gradient explorer and the training stepper ----------------------------
+
+_PNG_OF_IMG = """async (img) => {
+    const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+    let text = "";
+    for (const byte of bytes) text += String.fromCharCode(byte);
+    return btoa(text);
+}"""
+
+
+def _pixels(png: bytes):
+    import matplotlib.image
+
+    return matplotlib.image.imread(io.BytesIO(png), format="png")
+
+
+def _shown_pixels(image_locator):
+    """The pixels of an ipywidgets.Image as the browser holds them."""
+    return _pixels(base64.b64decode(image_locator.evaluate(_PNG_OF_IMG)))
+
+
+def _wait_for_readout(readout, text: str, timeout: float = 20_000) -> None:
+    readout.page.wait_for_function("([el, text]) => el.innerText.trim() === text",
+                                   arg=[readout.element_handle(), text], timeout=timeout)
+
+
+@contextlib.contextmanager
+def _course_style():
+    """Matplotlib settings as ``course_lib.setup()`` leaves them in the notebook's kernel."""
+    from course_lib import runtime
+
+    with matplotlib.rc_context():
+        runtime._set_display_defaults()
+        yield
+
+
+def test_gradient_explorer_redraws_for_a_sum_loss(lesson02):
+    from course_lib.widgets import GradientExplorer
+
+    page = lesson02.page
+    box = page.locator(".course-gradient-explorer").first
+    readout, figure = box.locator(".course-gradient-readout"), box.locator("img.course-gradient-figure")
+    with _course_style():
+        expected = GradientExplorer()
+        _wait_for_readout(readout, expected.reading)
+        before = _shown_pixels(figure)
+        np.testing.assert_array_equal(before, _pixels(expected.image.value))
+        box.locator(".course-gradient-reduction").get_by_role("button", name="sum", exact=True).click()
+        expected.reduction.value = "sum"
+    assert expected.reading.startswith("sum of 24 outputs: each lookup adds 1 to its row")
+    _wait_for_readout(readout, expected.reading)
+    after = _shown_pixels(figure)
+    assert not np.array_equal(before, after), "the heatmap did not change"
+    np.testing.assert_array_equal(after, _pixels(expected.image.value))
+
+
+def test_training_stepper_steps_in_the_browser(lesson02):
+    from course_lib.widgets import TrainingStepper
+
+    page = lesson02.page
+    box = page.locator(".course-stepper").first
+    readout, figure = box.locator(".course-stepper-readout"), box.locator("img.course-stepper-figure")
+    with _course_style():
+        expected = TrainingStepper()
+        _wait_for_readout(readout, expected.reading)
+        before = _shown_pixels(figure)
+        np.testing.assert_array_equal(before, _pixels(expected.image.value))
+        box.locator("button.course-stepper-step").click()
+        expected.step()
+    assert expected.reading.startswith("step 1: rows king, queen got gradient")
+    _wait_for_readout(readout, expected.reading)
+    after = _shown_pixels(figure)
+    assert not np.array_equal(before, after), "the points did not move"
+    np.testing.assert_array_equal(after, _pixels(expected.image.value))
