@@ -4,13 +4,271 @@ Introduced in notebooks/03_parameters.ipynb.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__: list[str] = []
+__all__: list[str] = ["BagOfEmbeddings", "TinyViT", "TinyViTConfig", "fit_tiny_vit", "patchify"]
 
 
 # ---- lesson 03: TinyViT ----
+def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """Cut images into non-overlapping square patches, flattened, in row-major order.
+
+    Patch ``n`` is grid row ``n // (W // patch_size)``, grid column ``n % (W // patch_size)``.
+
+    Args:
+        images (Tensor): shape ``(B, C, H, W)``, with ``H`` and ``W`` multiples of ``patch_size``.
+        patch_size (int): side of a patch in pixels.
+
+    Returns:
+        Tensor: shape ``(B, N, C * patch_size**2)`` with ``N = (H // patch_size) * (W // patch_size)``.
+
+    Examples::
+
+        >>> images = torch.arange(16.0).reshape(1, 1, 4, 4)
+        >>> patchify(images, 2)[0, 1]  # grid row 0, column 1: the top-right 2 x 2 block
+        tensor([2., 3., 6., 7.])
+
+    Introduced in notebooks/03_parameters.ipynb.
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        raise ValueError(f"images must be a (B, C, H, W) tensor; got {getattr(images, 'shape', type(images).__name__)}")
+    if isinstance(patch_size, bool) or not isinstance(patch_size, int) or patch_size < 1:
+        raise ValueError(f"patch_size must be a positive int; got {patch_size!r}")
+    height, width = images.shape[-2:]
+    if height % patch_size or width % patch_size:
+        raise ValueError(f"images of size {height} x {width} do not split into {patch_size} x {patch_size} patches; "
+                         f"use images whose sides are multiples of patch_size={patch_size}.")
+    patches = F.unfold(images, kernel_size=patch_size, stride=patch_size)  # (B, C*p*p, N)
+    return patches.transpose(1, 2)                                          # (B, N, C*p*p)
+
+
+@dataclass
+class TinyViTConfig:
+    """The sizes of a :class:`TinyViT`; every field has a default that trains in seconds on a CPU.
+
+    Examples::
+
+        >>> config = TinyViTConfig()
+        >>> config.num_patches, config.patch_dim
+        (16, 16)
+        >>> TinyViTConfig(embedding_dim=30, num_heads=4)
+        Traceback (most recent call last):
+        ...
+        ValueError: embedding_dim=30 must be divisible by num_heads=4 (each head gets embedding_dim // num_heads dims); e.g. embedding_dim=32.
+
+    Introduced in notebooks/03_parameters.ipynb.
+    """
+
+    image_size: int = 16      # H = W of the input images, in pixels
+    patch_size: int = 4       # side of a square patch: N = (image_size // patch_size) ** 2 patches
+    in_channels: int = 1      # C: channels of the input images
+    embedding_dim: int = 32   # D: the width of every token vector
+    num_layers: int = 2       # transformer blocks
+    num_heads: int = 4        # attention heads per block; must divide embedding_dim
+    mlp_dim: int = 64         # hidden width of each block's feed-forward layer
+    num_classes: int = 4      # outputs of the classification head
+    init_std: float = 0.02    # std of the normal init of cls_token and pos_embedding (as in timm's ViT)
+
+    def __post_init__(self):
+        for name in ("image_size", "patch_size", "in_channels", "embedding_dim", "num_layers", "num_heads",
+                     "mlp_dim", "num_classes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int; got {value!r}")
+        if self.image_size % self.patch_size:
+            raise ValueError(f"image_size={self.image_size} must be a multiple of patch_size={self.patch_size}; "
+                             "e.g. image_size=16, patch_size=4.")
+        if self.embedding_dim % self.num_heads:
+            raise ValueError(f"embedding_dim={self.embedding_dim} must be divisible by num_heads={self.num_heads} "
+                             f"(each head gets embedding_dim // num_heads dims); "
+                             f"e.g. embedding_dim={self.num_heads * max(1, round(self.embedding_dim / self.num_heads))}.")
+        if isinstance(self.init_std, bool) or not isinstance(self.init_std, (int, float)) or self.init_std < 0:
+            raise ValueError(f"init_std must be a non-negative number; got {self.init_std!r}")
+
+    @property
+    def grid_size(self) -> int:
+        """Patches per row (and per column)."""
+        return self.image_size // self.patch_size
+
+    @property
+    def num_patches(self) -> int:
+        """N, the number of patch tokens (the cls token comes on top)."""
+        return self.grid_size ** 2
+
+    @property
+    def patch_dim(self) -> int:
+        """Numbers in one flattened patch: ``in_channels * patch_size ** 2``."""
+        return self.in_channels * self.patch_size ** 2
+
+
+class TinyViT(nn.Module):
+    """A small vision transformer: patches -> tokens, a learned cls token and position embeddings.
+
+    ``cls_token`` (shape ``(1, 1, D)``) and ``pos_embedding`` (shape ``(1, N + 1, D)``) are
+    :class:`~torch.nn.Parameter` s: tensors that the module registers, so they appear in
+    ``parameters()`` and ``state_dict()`` and the optimizer trains them. ``pos_embedding``
+    is an embedding table whose ids are the positions ``0..N``, always all looked up.
+    The class is read off the cls token's output.
+
+    Args:
+        config (TinyViTConfig, optional): the sizes. Default: ``TinyViTConfig()``.
+        **overrides: fields to change in ``config``, e.g. ``TinyViT(embedding_dim=16, num_heads=2)``.
+
+    Shape:
+        - Input: :math:`(B, C, H, W)`
+        - Output: :math:`(B, \\text{num\\_classes})` (logits)
+
+    Examples::
+
+        >>> model = TinyViT()
+        >>> tuple(model.cls_token.shape), tuple(model.pos_embedding.shape)
+        ((1, 1, 32), (1, 17, 32))
+        >>> [name for name, _ in model.named_parameters()][:3]
+        ['cls_token', 'pos_embedding', 'patch_embedding.weight']
+        >>> tuple(model(torch.zeros(5, 1, 16, 16)).shape)
+        (5, 4)
+
+    Introduced in notebooks/03_parameters.ipynb.
+    """
+
+    def __init__(self, config: TinyViTConfig | None = None, **overrides):
+        super().__init__()
+        if config is not None and not isinstance(config, TinyViTConfig):
+            raise TypeError(f"config must be a TinyViTConfig or None; got {type(config).__name__}")
+        config = TinyViTConfig(**{**(vars(config) if config else {}), **overrides})
+        self.config = config
+        D = config.embedding_dim
+        self.cls_token = nn.Parameter(torch.randn(1, 1, D) * config.init_std)                            # (1, 1, D)
+        self.pos_embedding = nn.Parameter(torch.randn(1, config.num_patches + 1, D) * config.init_std)  # (1, N+1, D)
+        self.patch_embedding = nn.Linear(config.patch_dim, D)
+        self.blocks = nn.ModuleList(
+            nn.TransformerEncoderLayer(D, config.num_heads, config.mlp_dim, dropout=0.0, batch_first=True,
+                                       norm_first=True)
+            for _ in range(config.num_layers))
+        self.norm = nn.LayerNorm(D)
+        self.head = nn.Linear(D, config.num_classes)
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """The tokens that enter the first block: ``[cls, patch_1 .. patch_N] + pos_embedding``."""
+        c = self.config
+        if images.dim() != 4 or tuple(images.shape[1:]) != (c.in_channels, c.image_size, c.image_size):
+            raise ValueError(f"images must have shape (B, {c.in_channels}, {c.image_size}, {c.image_size}); "
+                             f"got {tuple(images.shape)}")
+        patches = patchify(images, c.patch_size)                     # (B, N, C*p*p)
+        tokens = self.patch_embedding(patches)                       # (B, N, D)
+        cls = self.cls_token.expand(images.shape[0], -1, -1)         # (B, 1, D), the same vector for every image
+        tokens = torch.cat([cls, tokens], dim=1)                     # (B, N+1, D)
+        return tokens + self.pos_embedding                           # (B, N+1, D) + (1, N+1, D)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        tokens = self.embed(images)                                  # (B, N+1, D)
+        for block in self.blocks:
+            tokens = block(tokens)                                   # (B, N+1, D)
+        return self.head(self.norm(tokens[:, 0]))                    # (B, D) -> (B, num_classes)
+
+
+def fit_tiny_vit(model: TinyViT, train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor], *,
+                 num_epochs: int = 5, batch_size: int = 64, lr: float = 3e-3, embedding_lr: float = 2e-2,
+                 seed: int = 0, progress: bool | None = False):
+    """Train a :class:`TinyViT` with Adam, the cls token and position embeddings at their own learning rate.
+
+    ``cls_token`` and ``pos_embedding`` start small (``init_std=0.02``) and must grow to
+    matter, so they get ``embedding_lr``; every other parameter gets ``lr`` (two parameter
+    groups of one optimizer). Batches are reshuffled each epoch by a generator seeded with
+    ``seed`` and the epoch, so a run is reproducible.
+
+    Args:
+        model (TinyViT): the model, on the device of the data.
+        train, val ((images, labels)): tensors of shapes ``(B, C, H, W)`` and ``(B,)``.
+        num_epochs (int, optional): passes over ``train``. Default: ``5``.
+        batch_size (int, optional): images per step. Default: ``64``.
+        lr (float, optional): learning rate of the blocks, patch embedding and head. Default: ``3e-3``.
+        embedding_lr (float, optional): learning rate of ``cls_token`` and ``pos_embedding``. Default: ``2e-2``.
+        seed (int, optional): seed of the batch order. Default: ``0``.
+        progress (bool, optional): passed to :func:`course_lib.train.fit`. Default: ``False``.
+
+    Returns:
+        History: ``epoch``, ``train_loss`` and ``val_acc`` per epoch.
+
+    Introduced in notebooks/03_parameters.ipynb.
+    """
+    from .train import accuracy, fit
+
+    images, labels = train
+    learned_embeddings = [model.cls_token, model.pos_embedding]
+    rest = [p for name, p in model.named_parameters() if name not in ("cls_token", "pos_embedding")]
+    optimizer = torch.optim.Adam([{"params": learned_embeddings, "lr": embedding_lr}, {"params": rest}], lr=lr)
+
+    def batches(epoch):  # a new order each epoch, the same on every run
+        order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(1000 * seed + epoch))
+        return [(images[i], labels[i]) for i in order.to(labels.device).split(batch_size)]
+
+    def loss_fn(model, batch):
+        batch_images, batch_labels = batch
+        return F.cross_entropy(model(batch_images), batch_labels)
+
+    return fit(model, batches, loss_fn, optimizer, num_epochs,
+               eval_fn=lambda m: {"val_acc": accuracy(m, *val)}, progress=progress)
 
 
 # ---- lesson 04: small classifiers ----
+class BagOfEmbeddings(nn.Module):
+    r"""A bag-of-embeddings classifier: the mean of a sentence's word vectors, then a linear layer.
+
+    Padding positions (``padding_idx``) are left out of the mean, so a sentence's output
+    does not depend on how much padding its batch added. The table is ``self.embedding``
+    (an :class:`~torch.nn.Embedding`), the linear layer ``self.classifier``.
+
+    Args:
+        num_embeddings (int): V, the vocabulary size.
+        embedding_dim (int): D.
+        num_classes (int): outputs of the linear layer.
+        padding_idx (int, optional): the id of ``<pad>``. Default: ``0``.
+
+    Shape:
+        - Input: ``(B, T)`` ids, padded with ``padding_idx``.
+        - Output: ``(B, num_classes)`` logits.
+
+    Examples::
+
+        >>> model = BagOfEmbeddings(10, 4, num_classes=2)
+        >>> ids = torch.tensor([[3, 5, 0, 0], [7, 1, 2, 9]])
+        >>> tuple(model(ids).shape)
+        (2, 2)
+        >>> torch.allclose(model(ids[:1, :2]), model(ids[:1]))  # padding changes nothing
+        True
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, num_classes: int, padding_idx: int = 0):
+        super().__init__()
+        self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx)
+        self.classifier = nn.Linear(embedding_dim, num_classes)
+
+    @classmethod
+    def from_pretrained(cls, weight: torch.Tensor, num_classes: int, *, freeze: bool = True,
+                        padding_idx: int = 0) -> "BagOfEmbeddings":
+        """A classifier whose table starts as a copy of ``weight``; ``freeze=True`` is equivalent
+        to ``model.embedding.weight.requires_grad = False``.
+
+        Unlike :meth:`torch.nn.Embedding.from_pretrained`, the table is a copy: fine-tuning
+        never changes the caller's ``weight``, so one pretrained tensor can start many runs.
+        """
+        if not isinstance(weight, torch.Tensor) or weight.dim() != 2 or not weight.is_floating_point():
+            raise ValueError(f"weight must be a 2-D float tensor (V, D); got {getattr(weight, 'shape', type(weight))}")
+        model = cls(weight.shape[0], weight.shape[1], num_classes, padding_idx=padding_idx).to(weight.device)
+        with torch.no_grad():
+            model.embedding.weight.copy_(weight)
+        model.embedding.weight.requires_grad_(not freeze)
+        return model
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        keep = (ids != self.embedding.padding_idx).unsqueeze(-1)             # (B, T, 1)
+        total = (self.embedding(ids) * keep).sum(dim=1)                      # (B, T, D) -> (B, D)
+        mean = total / keep.sum(dim=1).clamp_min(1)                          # (B, D)
+        return self.classifier(mean)                                         # (B, num_classes)

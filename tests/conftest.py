@@ -11,6 +11,16 @@ matplotlib.use("Agg")  # in this process only: kernels started by nbval keep the
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config):
+    """Train in tests with the thread count the lessons use (one on a 2-core machine): two
+    threads made a small training loop 10x slower there."""
+    import torch
+
+    from course_lib.runtime import num_threads
+
+    torch.set_num_threads(num_threads())
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

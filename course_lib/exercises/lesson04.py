@@ -1,0 +1,247 @@
+"""Exercises of notebooks/04_init_and_pretrained.ipynb."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..vocab import Vocab
+from . import Exercise, Incorrect, as_int_set, expect_int, expect_type
+
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
+
+
+# ---------------------------------------------------------------- q1: memory of a table under Adam
+_Q1 = 100_000 * 300 * 4 * 4
+
+
+def _check_q1(answer) -> None:
+    expect_type(answer, (int, float), "a number of bytes (int)")
+    table = 100_000 * 300 * 4
+    named = {table: "the weights alone", 2 * table: "weights and gradient, without Adam's state",
+             3 * table: "three tables' worth: one of weights, gradient and Adam's two running averages is missing",
+             100_000 * 300: "the number of parameters, not bytes", 2 * _Q1: "float64 sizes; float32 takes 4 bytes"}
+    for value, mistake in named.items():
+        if math.isclose(answer, value):
+            raise Incorrect(f"that is {mistake}.")
+    if not math.isclose(answer, _Q1):
+        raise Incorrect("count the float32 tensors of the table's size that training keeps: the weights, their "
+                        "gradient and Adam's two running averages.")
+    expect_int(answer, _Q1, what="your byte count")
+
+
+q1 = Exercise(
+    "q1",
+    "A 100,000 x 300 embedding table in float32 is trained with `torch.optim.Adam`. How many **bytes** do "
+    "the table's weights, its gradient and Adam's state for it take together? (Ignore the rest of the model.)",
+    check=_check_q1,
+    hints=["One float32 number takes 4 bytes; the table alone is 100,000 x 300 of them.",
+           "Adam keeps two running averages per parameter (`exp_avg` and `exp_avg_sq`), each the size of the table."],
+    solution="answer = 100_000 * 300 * 4 * 4",
+    explanation="Weights, gradient, and Adam's `exp_avg` and `exp_avg_sq`: four tables of 120 MB, 480 MB in all, "
+                "for a layer whose job is to look up a handful of rows per sentence.",
+)
+
+
+# ---------------------------------------------------------------- q2: the scale of a dot product
+def _check_q2(answer) -> None:
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        answer = answer.item()
+    expect_type(answer, (int, float), "a number (float)")
+    a, dim = 0.05, 300
+    expected = math.sqrt(dim) * a**2 / 3
+    named = {math.sqrt(dim): "the value for N(0, 1) rows; here each coordinate is U(-0.05, 0.05)",
+             dim * a**2 / 3: "the variance of the dot product; the question asks for its standard deviation",
+             math.sqrt(dim) * a / math.sqrt(3): "sqrt(D) times the coordinates' standard deviation; each term "
+                                                "x_d * y_d has variance Var(x) * Var(y)",
+             a**2 / 3: "the variance of a single product x_d * y_d; the dot product sums D of them",
+             math.sqrt(dim) * a**2: "what you get taking a^2 as the variance of U(-a, a); it is a^2 / 3"}
+    for value, mistake in named.items():
+        if math.isclose(answer, value, rel_tol=0.02):
+            raise Incorrect(f"that is {mistake}.")
+    if not math.isclose(answer, expected, rel_tol=0.02):
+        raise Incorrect("not within 2% of the right value: add up D independent products x_d * y_d, each with "
+                        "mean 0 and variance Var(x) * Var(y).")
+
+
+q2 = Exercise(
+    "q2",
+    "Two rows of a table initialised like Keras (every number drawn from U(-0.05, 0.05)) with D = 300. What "
+    "is the standard deviation of their dot product? A number within 2% is accepted.",
+    check=_check_q2,
+    hints=["The variance of U(-a, a) is a\u00b2 / 3.",
+           "x . y is a sum of D independent terms x_d y_d; each has mean 0 and variance Var(x_d) Var(y_d); "
+           "variances of independent terms add."],
+    solution="answer = 300 ** 0.5 * 0.05 ** 2 / 3",
+    explanation="Var(x . y) = D (a\u00b2/3)\u00b2, so the standard deviation is sqrt(D) a\u00b2 / 3 = 0.0144: "
+                "about 1200 times smaller than with N(0, 1) rows (sqrt(300) = 17.3). Both grow like sqrt(D).",
+)
+
+
+# ---------------------------------------------------------------- q3: an analogy by hand
+_Q3_WORDS = ["king", "queen", "man", "woman", "prince", "boy"]
+_Q3_VECTORS = [[1, -2, 5], [-2, -1, 2], [5, -3, -2], [1, -3, 2], [5, 0, 5], [-1, 5, -3]]
+
+
+def _q3_inputs() -> dict:
+    return {"words": list(_Q3_WORDS), "vectors": torch.tensor(_Q3_VECTORS, dtype=torch.float32)}
+
+
+def _check_q3(answer) -> None:
+    expect_type(answer, str, "a word (str), e.g. 'prince'")
+    if answer not in _Q3_WORDS:
+        raise Incorrect(f"{answer!r} is not one of q3.words.")
+    if answer in ("king", "queen", "man"):
+        raise Incorrect(f"{answer!r} is one of the three question words; 3CosAdd leaves a, b and c out of the "
+                        "candidates (otherwise b or c is nearly always the nearest).")
+    if answer == "boy":
+        raise Incorrect("that is what b - a + c gives on the raw vectors; scale every vector to unit length "
+                        "first (F.normalize), so that long vectors do not dominate the sum.")
+    if answer == "prince":
+        raise Incorrect("that is the nearest word to king - queen + man; the analogy a : b :: c : ? looks "
+                        "near b - a + c.")
+    if answer != "woman":  # pragma: no cover - every other word is named above
+        raise Incorrect("not the word 3CosAdd picks.")
+
+
+q3 = Exercise(
+    "q3",
+    "Solve `king : queen :: man : ?` with 3CosAdd on the toy table `q3.vectors` (row `i` is `q3.words[i]`; "
+    "`q3 = ex.q3.inputs()`): scale the rows to unit length, take the cosine of every word with `b - a + c`, "
+    "leave out `a`, `b` and `c`, and answer with the best word.",
+    check=_check_q3,
+    inputs=_q3_inputs,
+    hints=["`u = F.normalize(q3.vectors, dim=1)` gives unit rows; with unit rows, `u @ target` ranks words by "
+           "cosine with `target`.",
+           "Set the scores of king, queen and man to `-float('inf')` before taking `argmax`."],
+    solution="""u = F.normalize(q3.vectors, dim=1)
+index = {word: i for i, word in enumerate(q3.words)}
+target = u[index["queen"]] - u[index["king"]] + u[index["man"]]
+scores = u @ target
+for word in ("king", "queen", "man"):
+    scores[index[word]] = -float("inf")
+answer = q3.words[int(scores.argmax())]""",
+    explanation="`course_lib.pretrain.analogy_accuracy` does exactly this for every quadruple at once. Leaving "
+                "out the question words matters: without that rule, `queen - king + man` is nearest to `man` "
+                "here, and most 'solved' analogies in papers would fail.",
+)
+
+
+# ---------------------------------------------------------------- q4: which rows does align leave at zero?
+def _q4_inputs() -> dict:
+    return {"vocab": Vocab(["<pad>", "<unk>", "the", "cat", "sat", "zebra"]), "words": ["cat", "the", "dog"],
+            "vectors": torch.tensor([[0.5, -1.0], [2.0, 0.25], [1.0, 1.0]])}
+
+
+def _check_q4(answer) -> None:
+    got = as_int_set(answer, what="your set of rows")
+    outside = sorted(i for i in got if not 0 <= i < 6)
+    if outside:
+        raise Incorrect(f"id {outside[0]} is not a row of weight: the vocabulary has ids 0 to 5.")
+    if got & {2, 3}:
+        raise Incorrect("your set has a row whose word is in q4.words; align copies that word's vector.")
+    if 0 not in got:
+        raise Incorrect("the <pad> row (id 0) is always zeros, so that it suits padding_idx=0.")
+    if 1 not in got:
+        raise Incorrect("<unk> is a word of the vocabulary that the file does not have: an OOV row like any other.")
+    if got != {0, 1, 4, 5}:
+        raise Incorrect("a row of a word that q4.words lacks is missing from your set.")
+
+
+q4 = Exercise(
+    "q4",
+    "`weight, found = align(q4.vocab, q4.words, q4.vectors, oov=\"zeros\")`: which row ids of `weight` are "
+    "all zeros? Answer with a set (`q4 = ex.q4.inputs()`; `q4.vocab.tokens` lists the vocabulary in id order).",
+    check=_check_q4,
+    inputs=_q4_inputs,
+    hints=["Row i of weight belongs to q4.vocab.tokens[i]; a row is copied when q4.words has that word.",
+           "Two special tokens start every course vocabulary; what does align do with each?"],
+    solution="answer = {0, 1, 4, 5}",
+    explanation="Rows 2 (the) and 3 (cat) are copied from the file; 'dog' is in the file but not in the "
+                "vocabulary, so it is simply not used. <unk>, 'sat' and 'zebra' are OOV and start at zero, and "
+                "<pad> is zero whatever `oov` says.",
+)
+
+
+# ---------------------------------------------------------------- q5: re-initialise without losing the pad row
+def _check_q5(answer) -> None:
+    if not callable(answer) or isinstance(answer, nn.Module):
+        raise Incorrect("answer with the function itself, e.g. `answer = keras_init_` (no parentheses).")
+    for padding_idx in (0, 3, None):
+        emb = nn.Embedding(20, 8, padding_idx=padding_idx)
+        before = emb.weight
+        answer(emb)
+        if emb.weight is not before:
+            raise Incorrect("your function replaced emb.weight with a new Parameter; an optimizer built before "
+                            "the call would still hold the old one. Fill the existing weight in place.")
+        if not emb.weight.requires_grad:
+            raise Incorrect("emb.weight no longer requires grad, so the table would not train.")
+        values = emb.weight.detach()
+        if values.abs().max() > 0.05:
+            raise Incorrect(f"some numbers are outside [-0.05, 0.05] (largest: {values.abs().max():.3f}); draw "
+                            "from a uniform distribution on that interval.")
+        rows = [i for i in range(20) if i != padding_idx]
+        if values[rows].std() < 0.01:
+            raise Incorrect("the rows are (nearly) all the same; draw every number at random from U(-0.05, 0.05).")
+        if padding_idx is not None and values[padding_idx].any():
+            where = "" if padding_idx == 0 else f" (tried padding_idx={padding_idx}: use emb.padding_idx, not 0)"
+            raise Incorrect(f"the padding row is no longer zero{where}: nn.init functions fill every row, "
+                            "padding included.")
+        if padding_idx is None and not values[0].any():
+            raise Incorrect("with padding_idx=None every row is a real word's row; your function zeroed row 0.")
+
+
+q5 = Exercise(
+    "q5",
+    "Write a function that re-initialises an `nn.Embedding` in place the way Keras does, every number from "
+    "U(-0.05, 0.05), **keeping the padding row at zero** whatever `padding_idx` is (or none). Answer with "
+    "the function.",
+    check=_check_q5,
+    hints=["`nn.init.uniform_(emb.weight, -0.05, 0.05)` fills the weight in place, padding row included.",
+           "Then zero row `emb.padding_idx` (if it is not None) inside `with torch.no_grad():`."],
+    solution="""def keras_init_(emb):
+    with torch.no_grad():
+        nn.init.uniform_(emb.weight, -0.05, 0.05)
+        if emb.padding_idx is not None:
+            emb.weight[emb.padding_idx].zero_()
+    return emb
+
+answer = keras_init_""",
+    explanation="`nn.Embedding.reset_parameters()` zeroes the padding row after drawing N(0, 1), but "
+                "`nn.init.*` knows nothing about padding. Filling in place keeps the same Parameter, so "
+                "an optimizer built earlier still trains it (lesson 03).",
+)
+
+
+# ---------------------------------------------------------------- q6: what the optimizer trains
+def _check_q6(answer) -> None:
+    expect_type(answer, (tuple, list), "a pair (frozen, fine_tuned), e.g. (10, 20)")
+    if len(answer) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in answer):
+        raise Incorrect("answer with two whole numbers: (trainable in the frozen run, trainable in the fine-tuned run).")
+    frozen, tuned = answer
+    table, head = 442 * 64, 64 * 2 + 2
+    if frozen == table + head:
+        raise Incorrect("your frozen count includes the table; freeze=True sets requires_grad=False on it.")
+    if frozen == 64 * 2 or tuned == table + 64 * 2:
+        raise Incorrect("the linear layer has a bias too: one number per class.")
+    if frozen != head:
+        raise Incorrect("the frozen count is wrong: only the linear layer (D inputs, 2 classes) trains.")
+    if tuned == table:
+        raise Incorrect("your fine-tuned count leaves out the linear layer, which trains in both runs.")
+    if tuned != table + head:
+        raise Incorrect("the fine-tuned count is wrong: the whole table trains too, one number per row and dimension.")
+
+
+q6 = Exercise(
+    "q6",
+    "`BagOfEmbeddings.from_pretrained(weight, num_classes=2, freeze=...)` with a `(442, 64)` weight: how many "
+    "numbers does the optimizer train with `freeze=True`, and with `freeze=False`? Answer with a tuple "
+    "`(frozen, fine_tuned)`.",
+    check=_check_q6,
+    hints=["The model is a table followed by `nn.Linear(64, 2)`.",
+           "`sum(p.numel() for p in model.parameters() if p.requires_grad)` counts them; try it."],
+    solution="answer = (64 * 2 + 2, 442 * 64 + 64 * 2 + 2)",
+    explanation="Frozen: 130 numbers learn from the labels, so 48 sentences are plenty. Fine-tuned: 28,418, of "
+                "which the 28,288 table numbers can memorise the training words.",
+)

@@ -1,0 +1,304 @@
+"""Self-supervised word vectors: skip-gram with negative sampling, or GloVe's objective.
+
+Both trainers take sentences (lists of words) and return :class:`WordVectors`, one row per
+word of the corpus, most frequent first. The checks against the toy world's ground truth,
+:func:`neighbour_purity` and :func:`analogy_accuracy`, live in
+:mod:`course_lib.vector_checks` and are re-exported here.
+
+- :func:`train_sgns`: word2vec's skip-gram with negative sampling, Adam on mini-batches of
+  (word, context) pairs. What keeps it at a few seconds on one CPU thread: the pairs of an
+  epoch are made at once by tensor ops over the whole corpus (a loop over the window's
+  distances, never over tokens); negatives come from word2vec's unigram table; the K
+  negatives of a batch are scored by one elementwise product and sum (``torch.bmm`` over
+  thousands of tiny matrices is several times slower on a CPU); batches are large.
+- :func:`train_glove`: a weighted least-squares fit of log co-occurrence counts, full batch
+  (the V x V count matrix of a few hundred words is small). ``empty_cells="ignore"`` is
+  the published objective; ``"fit"`` (the default) fits ``log(1 + X)`` on every cell and
+  gives the empty cells a small weight.
+
+Introduced in notebooks/04_init_and_pretrained.ipynb.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ._wordvectors import WordVectors, _bar, _check_config, _course_threads, _encode, _validate
+from .vector_checks import analogy_accuracy, neighbour_purity
+
+__all__ = ["GloVeConfig", "SGNSConfig", "WordVectors", "analogy_accuracy", "cooccurrence",
+           "neighbour_purity", "train_glove", "train_sgns"]
+
+
+@dataclass(frozen=True)
+class SGNSConfig:
+    """Settings of :func:`train_sgns` (skip-gram with negative sampling).
+
+    Examples::
+
+        >>> SGNSConfig(window=2)
+        SGNSConfig(embedding_dim=64, window=2, num_negatives=5, subsample=0.001, lr=0.02, batch_size=4096, num_epochs=5, seed=0)
+        >>> SGNSConfig(window=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: window must be an int >= 1; got 0. Use e.g. window=5
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+
+    embedding_dim: int = 64   # D, the length of a word vector
+    window: int = 5           # context reach; each token draws its own reach from 1..window, as word2vec does
+    num_negatives: int = 5    # K noise words per (word, context) pair, drawn in proportion to count ** 0.75
+    subsample: float = 1e-3   # word2vec's t: keep a word of frequency f with prob. sqrt(t/f) + t/f; 0 keeps all
+    lr: float = 0.02          # Adam's learning rate
+    batch_size: int = 4096    # (word, context) pairs per step
+    num_epochs: int = 5       # passes over the corpus, each freshly subsampled
+    seed: int = 0             # initial vectors, subsampling, reaches, negatives and order
+
+    def __post_init__(self):
+        _validate(self, {"embedding_dim": 64, "window": 5, "num_negatives": 5, "batch_size": 4096,
+                         "num_epochs": 5}, {"lr": 0.02}, {"subsample": "1e-3 (0 keeps every word)"})
+
+
+@dataclass(frozen=True)
+class GloVeConfig:
+    """Settings of :func:`train_glove` (GloVe's weighted least squares on log co-occurrences).
+
+    Examples::
+
+        >>> GloVeConfig(empty_cells="ignore").empty_cells
+        'ignore'
+        >>> GloVeConfig(empty_cells="skip")
+        Traceback (most recent call last):
+        ...
+        ValueError: empty_cells must be 'fit' or 'ignore'; got 'skip'
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+
+    embedding_dim: int = 64     # D
+    window: int = 8             # count words up to this far apart, each pair weighted 1 / distance
+    x_max: float = 100.0        # a cell's weight is f(X) = min(1, (X / x_max) ** alpha), as published
+    alpha: float = 0.75
+    empty_cells: str = "fit"    # "fit": log(1 + X) on every cell; "ignore": log X on non-empty cells only
+    empty_weight: float = 0.01  # the weight of an empty cell under "fit"
+    lr: float = 0.05            # Adam's learning rate
+    num_steps: int = 300        # full-batch steps
+    seed: int = 0               # initial vectors
+
+    def __post_init__(self):
+        if self.empty_cells not in ("fit", "ignore"):
+            raise ValueError(f"empty_cells must be 'fit' or 'ignore'; got {self.empty_cells!r}")
+        _validate(self, {"embedding_dim": 64, "window": 8, "num_steps": 300},
+                  {"x_max": 100, "alpha": 0.75, "lr": 0.05}, {"empty_weight": 0.01})
+
+
+# ----------------------------------------------------------------- skip-gram
+def _skipgram_pairs(ids, sentence_of, window: int, generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every (word, context) pair of one pass, as word2vec makes them: each token draws a
+    reach from 1..window and pairs with the tokens of its sentence at most that far away."""
+    reach = torch.randint(1, window + 1, ids.shape, generator=generator)  # (n,)
+    words, contexts = [], []
+    for d in range(1, window + 1):  # a loop over distances, not over tokens
+        same = sentence_of[:-d] == sentence_of[d:]                 # tokens i and i + d share a sentence
+        right = torch.nonzero(same & (reach[:-d] >= d)).squeeze(1)  # token i reaches i + d
+        left = torch.nonzero(same & (reach[d:] >= d)).squeeze(1)    # token i + d reaches i
+        words += [ids[right], ids[left + d]]
+        contexts += [ids[right + d], ids[left]]
+    return torch.cat(words), torch.cat(contexts)  # (P,), (P,)
+
+
+def _unigram_table(weights: torch.Tensor, size: int = 2**18) -> torch.Tensor:
+    """word2vec's unigram table: word ``i`` fills a share ``weights[i] / weights.sum()`` of the
+    slots, so a uniform slot is a draw from ``weights`` (much faster than torch.multinomial)."""
+    edges = (weights.double().cumsum(0) / weights.sum() * size).round().long()  # (V,)
+    return torch.repeat_interleave(torch.arange(len(weights)), torch.diff(edges, prepend=edges.new_zeros(1)))
+
+
+def _sgns_loss(vectors, context, word, ctx, negatives) -> torch.Tensor:
+    """-log sigmoid(v_w . u_c) - sum_k log sigmoid(-v_w . u_nk), averaged over the batch."""
+    v = vectors.index_select(0, word)                                   # (B, D)
+    u_pos = context.index_select(0, ctx)                                # (B, D)
+    u_neg = context.index_select(0, negatives.reshape(-1)).view(*negatives.shape, -1)  # (B, K, D)
+    pos = (v * u_pos).sum(-1)                                           # (B,)
+    neg = (u_neg * v.unsqueeze(1)).sum(-1)                              # (B, K)
+    return -(F.logsigmoid(pos) + F.logsigmoid(-neg).sum(-1)).mean()
+
+
+def train_sgns(corpus: Sequence[Sequence[str]], config: SGNSConfig | None = None, *,
+               progress: bool = False) -> WordVectors:
+    r"""Train word vectors with skip-gram and negative sampling (word2vec's SGNS).
+
+    For a word ``w`` and a word ``c`` seen near it, with ``K`` noise words ``n_k`` drawn in
+    proportion to their count to the power 0.75, the loss is
+    ``-log sigmoid(v_w . u_c) - sum_k log sigmoid(-v_w . u_nk)``, averaged over a batch of
+    pairs: ``v`` are the input vectors, ``u`` the context vectors. As in word2vec, input
+    vectors start uniform in ``(-0.5/D, 0.5/D)`` and context vectors at zero. Runs on the
+    CPU with :func:`course_lib.runtime.num_threads` threads (one on two cores or fewer);
+    the defaults take a few seconds on the course corpus.
+
+    Args:
+        corpus (list of list of str): sentences; pairs never cross a sentence.
+        config (SGNSConfig, optional): the settings. Default: ``SGNSConfig()``.
+        progress (bool, optional): show a progress bar over steps. Default: ``False``.
+
+    Returns:
+        WordVectors: with ``losses`` the mean loss of each epoch.
+
+    Examples::
+
+        >>> from course_lib import toyworld
+        >>> corpus = [s.tokens for s in toyworld.generate(2_000)]
+        >>> wv = train_sgns(corpus, SGNSConfig(embedding_dim=8, num_epochs=1))
+        >>> wv.vectors.shape == (len(wv.words), 8), wv.words[:3]
+        (True, ['we', 'and', 'it'])
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+    config = _check_config(config, SGNSConfig)
+    with _course_threads():
+        return _train_sgns(corpus, config, progress)
+
+
+def _train_sgns(corpus, config: SGNSConfig, progress: bool) -> WordVectors:
+    words, ids, sentence_of = _encode(corpus)
+    num_words, k = len(words), config.num_negatives
+    gen = torch.Generator().manual_seed(config.seed)
+    counts = torch.bincount(ids, minlength=num_words).double()                # (V,)
+    freq = counts / counts.sum()
+    keep = ((config.subsample / freq).sqrt() + config.subsample / freq).clamp(max=1.0).float()  # (V,)
+    noise_table = _unigram_table(counts ** 0.75)
+    dim = config.embedding_dim
+    vectors = ((torch.rand(num_words, dim, generator=gen) - 0.5) / dim).requires_grad_()  # (V, D)
+    context = torch.zeros(num_words, dim, requires_grad=True)                 # (V, D)
+    optimizer = torch.optim.Adam([vectors, context], lr=config.lr)
+    bar, losses = None, []
+    for _ in range(config.num_epochs):
+        kept = torch.rand(ids.shape, generator=gen) < keep[ids] if config.subsample else slice(None)
+        word, ctx = _skipgram_pairs(ids[kept], sentence_of[kept], config.window, gen)  # (P,), (P,)
+        order = torch.randperm(len(word), generator=gen)
+        word, ctx = word[order], ctx[order]
+        draws = torch.randint(len(noise_table), (len(word) * k,), generator=gen)
+        negatives = noise_table.index_select(0, draws).view(-1, k)           # (P, K)
+        if bar is None:
+            bar = _bar(config.num_epochs * -(-len(word) // config.batch_size), progress, "skip-gram")
+        total = torch.zeros(())
+        for start in range(0, len(word), config.batch_size):
+            batch = slice(start, start + config.batch_size)
+            loss = _sgns_loss(vectors, context, word[batch], ctx[batch], negatives[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(word[batch])
+            if bar is not None:
+                bar.update(1)
+        losses.append(float(total) / max(len(word), 1))
+    if bar is not None:
+        bar.close()
+    return WordVectors(words, vectors.detach(), context.detach(), losses, config)
+
+
+# ----------------------------------------------------------------- GloVe
+def cooccurrence(corpus: Sequence[Sequence[str]], window: int = 8) -> tuple[list[str], torch.Tensor]:
+    r"""GloVe's co-occurrence counts: ``X[i, j]`` adds ``1 / distance`` each time word ``j``
+    appears at most ``window`` words from word ``i`` in a sentence.
+
+    Args:
+        corpus (list of list of str): sentences.
+        window (int, optional): the largest distance counted. Default: ``8``.
+
+    Returns:
+        tuple: ``words`` (most frequent first) and ``X`` (float32, symmetric).
+
+    Shape:
+        - Output: ``X`` is ``(N, N)`` for ``N = len(words)``.
+
+    Examples::
+
+        >>> words, X = cooccurrence([["a", "b", "a"]], window=2)
+        >>> words, X.tolist()
+        (['a', 'b'], [[1.0, 2.0], [2.0, 0.0]])
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"window must be an int >= 1; got {window!r}. Use e.g. window=8")
+    words, ids, sentence_of = _encode(corpus)
+    n = len(words)
+    flat = torch.zeros(n * n, dtype=torch.float64)
+    for d in range(1, window + 1):
+        at = torch.nonzero(sentence_of[:-d] == sentence_of[d:]).squeeze(1)  # pairs d apart in a sentence
+        a, b, share = ids[at], ids[at + d], torch.full(at.shape, 1.0 / d, dtype=torch.float64)
+        flat.index_add_(0, a * n + b, share).index_add_(0, b * n + a, share)
+    return words, flat.view(n, n).float()
+
+
+def train_glove(corpus: Sequence[Sequence[str]], config: GloVeConfig | None = None, *,
+                progress: bool = False) -> WordVectors:
+    r"""Train word vectors with GloVe's objective, full batch, with Adam.
+
+    The loss is the mean over the cells of :func:`cooccurrence`'s ``X`` of
+    ``f_ij (w_i . w~_j + b_i + b~_j - y_ij)^2``, with ``f_ij = min(1, (X_ij / x_max) ** alpha)``:
+
+    - ``empty_cells="ignore"`` (published GloVe): ``y = log X``; empty cells weigh 0. On a
+      small vocabulary most pairs of words never meet, and nothing then tells the model so.
+    - ``empty_cells="fit"`` (default): ``y = log(1 + X)`` on every cell, and an empty cell
+      weighs ``empty_weight``, so "these two never meet" is learned too.
+
+    Runs on the CPU with :func:`course_lib.runtime.num_threads` threads, in about a second.
+
+    Args:
+        corpus (list of list of str): sentences.
+        config (GloVeConfig, optional): the settings. Default: ``GloVeConfig()``.
+        progress (bool, optional): show a progress bar over steps. Default: ``False``.
+
+    Returns:
+        WordVectors: ``context`` holds W~; ``losses`` the mean loss of each 50 steps.
+
+    Examples::
+
+        >>> from course_lib import toyworld
+        >>> corpus = [s.tokens for s in toyworld.generate(2_000)]
+        >>> wv = train_glove(corpus, GloVeConfig(embedding_dim=8, num_steps=20))
+        >>> wv.vectors.shape == (len(wv.words), 8), len(wv.losses)
+        (True, 1)
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+    config = _check_config(config, GloVeConfig)
+    with _course_threads():
+        return _train_glove(corpus, config, progress)
+
+
+def _train_glove(corpus, config: GloVeConfig, progress: bool) -> WordVectors:
+    words, counts = cooccurrence(corpus, config.window)                      # (V, V)
+    num_words, dim = len(words), config.embedding_dim
+    weight = (counts / config.x_max).pow(config.alpha).clamp(max=1.0)        # (V, V), 0 where X = 0
+    if config.empty_cells == "fit":
+        target = torch.log1p(counts)
+        weight = torch.where(counts > 0, weight, torch.tensor(config.empty_weight))
+    else:
+        target = torch.where(counts > 0, counts, torch.ones(())).log()       # weight 0 where X = 0
+    gen = torch.Generator().manual_seed(config.seed)
+    w = ((torch.rand(num_words, dim, generator=gen) - 0.5) / dim).requires_grad_()        # (V, D)
+    w_tilde = ((torch.rand(num_words, dim, generator=gen) - 0.5) / dim).requires_grad_()  # (V, D)
+    b, b_tilde = torch.zeros(num_words, 1, requires_grad=True), torch.zeros(1, num_words, requires_grad=True)
+    optimizer = torch.optim.Adam([w, w_tilde, b, b_tilde], lr=config.lr)
+    bar, losses, total = _bar(config.num_steps, progress, "GloVe"), [], torch.zeros(())
+    for step in range(1, config.num_steps + 1):
+        loss = (weight * (w @ w_tilde.T + b + b_tilde - target) ** 2).mean()  # (V, V) -> ()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += loss.detach()
+        if step % 50 == 0 or step == config.num_steps:
+            losses.append(float(total) / (step - 50 * len(losses)))
+            total = torch.zeros(())
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return WordVectors(words, w.detach(), w_tilde.detach(), losses, config)
