@@ -11,17 +11,6 @@ from course_lib.models import TinyViT, TinyViTConfig, fit_tiny_vit, patchify
 from course_lib.train import accuracy
 
 
-@pytest.fixture(autouse=True)
-def _course_threads():
-    """Train on the thread count a notebook gets from course_lib.setup() (one on two cores)."""
-    from course_lib.runtime import num_threads
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads())
-    yield
-    torch.set_num_threads(before)
-
-
 # -- the model ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("overrides, num_tokens", [({}, 17), ({"patch_size": 2}, 65), ({"image_size": 24}, 37)])
 def test_shapes_and_the_two_registered_parameters(overrides, num_tokens):

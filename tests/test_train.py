@@ -10,17 +10,6 @@ from course_lib import train as train_mod
 from course_lib.train import History, fit
 
 
-@pytest.fixture(autouse=True)
-def _course_threads():
-    """Train on the thread count a notebook gets from course_lib.setup() (one on two cores)."""
-    from course_lib.runtime import num_threads
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads())
-    yield
-    torch.set_num_threads(before)
-
-
 def _problem(seed=0):
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(96, 4, generator=gen)

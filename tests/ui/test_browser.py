@@ -61,41 +61,42 @@ def _course_style():
         yield
 
 
-def test_gradient_explorer_redraws_for_a_sum_loss(lesson02):
-    from course_lib.widgets import GradientExplorer
+def _act_and_compare(box, name: str, make_expected, act, mirror, reading_starts: str) -> None:
+    """Check the explorer in ``box`` shows what a headless twin shows, before and after an action.
 
-    page = lesson02.page
-    box = page.locator(".course-gradient-explorer").first
-    readout, figure = box.locator(".course-gradient-readout"), box.locator("img.course-gradient-figure")
+    ``act(box)`` acts in the browser; ``mirror(expected)`` does the same to the twin. The readout
+    must reach the twin's reading, and the figure must change and equal the twin's, pixel for pixel.
+    """
+    readout, figure = box.locator(f".course-{name}-readout"), box.locator(f"img.course-{name}-figure")
     with _course_style():
-        expected = GradientExplorer()
+        expected = make_expected()
         _wait_for_readout(readout, expected.reading)
         before = _shown_pixels(figure)
         np.testing.assert_array_equal(before, _pixels(expected.image.value))
-        box.locator(".course-gradient-reduction").get_by_role("button", name="sum", exact=True).click()
-        expected.reduction.value = "sum"
-    assert expected.reading.startswith("sum of 24 outputs: each lookup adds 1 to its row")
+        act(box)
+        mirror(expected)
+    assert expected.reading.startswith(reading_starts)
     _wait_for_readout(readout, expected.reading)
     after = _shown_pixels(figure)
-    assert not np.array_equal(before, after), "the heatmap did not change"
+    assert not np.array_equal(before, after), "the figure did not change"
     np.testing.assert_array_equal(after, _pixels(expected.image.value))
+
+
+def test_gradient_explorer_redraws_for_a_sum_loss(lesson02):
+    from course_lib.widgets import GradientExplorer
+
+    _act_and_compare(
+        lesson02.page.locator(".course-gradient-explorer").first, "gradient", GradientExplorer,
+        act=lambda box: box.locator(".course-gradient-reduction").get_by_role("button", name="sum", exact=True).click(),
+        mirror=lambda explorer: setattr(explorer.reduction, "value", "sum"),
+        reading_starts="sum of 24 outputs: each lookup adds 1 to its row")
 
 
 def test_training_stepper_steps_in_the_browser(lesson02):
     from course_lib.widgets import TrainingStepper
 
-    page = lesson02.page
-    box = page.locator(".course-stepper").first
-    readout, figure = box.locator(".course-stepper-readout"), box.locator("img.course-stepper-figure")
-    with _course_style():
-        expected = TrainingStepper()
-        _wait_for_readout(readout, expected.reading)
-        before = _shown_pixels(figure)
-        np.testing.assert_array_equal(before, _pixels(expected.image.value))
-        box.locator("button.course-stepper-step").click()
-        expected.step()
-    assert expected.reading.startswith("step 1: rows king, queen got gradient")
-    _wait_for_readout(readout, expected.reading)
-    after = _shown_pixels(figure)
-    assert not np.array_equal(before, after), "the points did not move"
-    np.testing.assert_array_equal(after, _pixels(expected.image.value))
+    _act_and_compare(
+        lesson02.page.locator(".course-stepper").first, "stepper", TrainingStepper,
+        act=lambda box: box.locator("button.course-stepper-step").click(),
+        mirror=lambda stepper: stepper.step(),
+        reading_starts="step 1: rows king, queen got gradient")
