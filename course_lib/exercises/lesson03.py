@@ -6,7 +6,7 @@ from torch import nn
 
 from . import Exercise, Incorrect, expect_int, expect_shape, expect_type
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
 
 
 def _check_q1(answer) -> None:
@@ -261,4 +261,64 @@ q6 = Exercise(
     solution="answer = 1000 * 64 + 1000",
     explanation="The tied weight (1000 x 64) is one Parameter, counted once; the head's bias (1000) is "
                 "its own. Untied, the two layers would hold 129,000 numbers.",
+)
+
+
+def _check_q7(answer) -> None:
+    if not callable(answer) or isinstance(answer, nn.Module):
+        raise Incorrect("answer with the function itself, e.g. `answer = freeze` (no parentheses).")
+    torch.manual_seed(7)
+    emb, head = nn.Embedding(5, 3), nn.Linear(3, 1)
+    optimizer = torch.optim.AdamW([*emb.parameters(), *head.parameters()], lr=0.1)  # momentum and weight decay
+    ids = torch.tensor([0, 1, 2])
+
+    def step():
+        optimizer.zero_grad(set_to_none=False)
+        head(emb(ids)).sum().backward()
+        optimizer.step()
+
+    step()
+    step()
+    head(emb(ids)).sum().backward()          # a gradient is left in emb.weight.grad ...
+    try:
+        answer(emb.weight)                   # ... when the table is frozen
+    except Exception as err:  # any error in the learner's function becomes the message
+        raise Incorrect(f"your function raised {type(err).__name__}: {err}") from None
+    frozen, head_before = emb.weight.detach().clone(), head.weight.detach().clone()
+    optimizer.step()                         # the step that the last backward() was for
+    for _ in range(3):
+        step()
+    if emb.weight.requires_grad:
+        raise Incorrect("after your function, the table still requires grad: every backward() computes a "
+                        "gradient for it, and the optimizer applies it.")
+    if not torch.equal(emb.weight.detach(), frozen):
+        raise Incorrect("the table no longer requires grad, but it still moved: a .grad tensor is left for the "
+                        "optimizer (the stale one, or the zeros of zero_grad(set_to_none=False)), and AdamW's "
+                        "momentum and weight decay act on it.")
+    if torch.equal(head.weight.detach(), head_before):
+        raise Incorrect("the table stays, but the rest of the model stopped training too; freeze only the table.")
+
+
+q7 = Exercise(
+    "q7",
+    "An AdamW optimizer (it has momentum and weight decay) already holds `emb.weight`, the last "
+    "`backward()` left a gradient in `emb.weight.grad`, and the training loop calls "
+    "`optimizer.zero_grad(set_to_none=False)`. Write a function `freeze(weight)` after which no "
+    "`optimizer.step()` moves `weight`, while the rest of the model keeps training. Answer with the "
+    "function.",
+    check=_check_q7,
+    hints=[
+        "Section 5.3: what does an optimizer do with a Parameter whose `.grad` is a tensor, and with one "
+        "whose `.grad` is `None`?",
+        "Two lines: stop autograd from computing new gradients for it, and throw away the one it already has.",
+    ],
+    solution="""def freeze(weight):
+    weight.requires_grad_(False)
+    weight.grad = None
+
+answer = freeze""",
+    explanation="`requires_grad_(False)` stops `backward()` from computing new gradients for the table; "
+                "`weight.grad = None` drops the one already there. With no `.grad`, `zero_grad(set_to_none="
+                "False)` has nothing to zero and every optimizer skips the Parameter: no step, no momentum, "
+                "no weight decay.",
 )

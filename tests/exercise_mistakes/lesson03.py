@@ -12,6 +12,8 @@ WRONG = {
     "lesson03.q5": ["new_parameter", "from_pretrained", "from_pretrained_trainable", "shared_data",
                     "does_nothing", "copy_without_no_grad", "result_not_function", "new_module_same_values"],
     "lesson03.q6": [129_000, 128_000, 64_000, 65_064, 1_000, "65000"],
+    "lesson03.q7": ["only_requires_grad", "only_grad_none", "zero_the_grad", "freeze_data", "detach",
+                    "does_nothing", "result_not_function", "raises"],
 }
 
 
@@ -60,5 +62,34 @@ def make(key, spec, inputs):
             "copy_without_no_grad": copy_without_no_grad,
             "result_not_function": inputs.vectors,
             "new_module_same_values": new_module_same_values,
+        }[spec]
+    if key == "lesson03.q7":
+        def only_requires_grad(weight):
+            weight.requires_grad = False
+
+        def only_grad_none(weight):
+            weight.grad = None
+
+        def zero_the_grad(weight):
+            weight.requires_grad_(False)
+            weight.grad.zero_()
+
+        def freeze_data(weight):
+            weight.data.requires_grad = False
+            weight.grad = None
+
+        def raises(weight):
+            weight.requires_grad_(False)
+            weight.grad.zero_grad()
+
+        return {
+            "only_requires_grad": only_requires_grad,
+            "only_grad_none": only_grad_none,
+            "zero_the_grad": zero_the_grad,
+            "freeze_data": freeze_data,
+            "detach": lambda weight: weight.detach(),
+            "does_nothing": lambda weight: None,
+            "result_not_function": False,
+            "raises": raises,
         }[spec]
     return spec
