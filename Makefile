@@ -4,6 +4,9 @@
 #   make notebooks   re-execute every notebook and clean its metadata (commit the result)
 #   make data        regenerate data/ byte-identically (make data-check only compares)
 #   make bench       print the speed figures against their targets
+#   make student     student copies (answers removed) in build/student/, never over an edited copy
+#   make slides      a reveal.js deck per lesson in build/slides/ (opens offline)
+#   make site        the executed course as static HTML in build/site/ (opens offline)
 # Every target sets itself up: the first run creates .venv and installs the course
 # with the exact versions in constraints.txt (torch==2.13.0).
 
@@ -11,16 +14,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= test,hf
+EXTRAS ?= test,teach,hf
 # e.g. make lab PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_ARGS ?=
 STAMP := $(VENV)/.course-installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup lab test notebooks data data-check bench doctor lock clean
+.PHONY: help setup lab test notebooks data data-check bench doctor lock clean student slides site
 
 help:
-	@sed -n '2,6p' Makefile | sed 's/^#//'
+	@sed -n '2,9p' Makefile | sed 's/^#//'
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -54,6 +57,16 @@ bench: setup
 
 doctor: setup
 	$(BIN)/python -m course_lib doctor
+
+# Classroom: student copies (never over an edited copy), offline slide decks, a static site.
+student: setup
+	$(BIN)/python -m course_lib student
+
+slides: setup
+	$(BIN)/python -m course_lib slides
+
+site: setup
+	$(BIN)/python -m course_lib site
 
 # Refresh constraints.txt from the current .venv (torch pinned without its +cpu/+cuXXX tag,
 # so the same file serves CPU and GPU machines).

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["BENCHMARKS", "bench_notebooks", "bench_widgets", "run"]
+__all__ = ["BENCHMARKS", "bench_notebooks", "bench_threads", "bench_widgets", "run", "summary_table"]
 
 NOTEBOOK_TARGET_S = 45.0
 COURSE_TARGET_S = 180.0
 WIDGET_TARGET_MS = 50.0
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    """Columns padded to line up: the first ``left`` ones flush left (names), the others right (numbers)."""
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
+    fmt = "  ".join(f"{{:{'<' if i < left else '>'}{w}}}" for i, w in enumerate(widths))
     lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*map(str, row)) for row in rows]
     return "\n".join(lines)
@@ -165,8 +166,47 @@ BENCHMARKS: dict[str, Callable[[], object]] = {"notebooks": bench_notebooks, "th
                                                "widgets": bench_widgets}
 
 
-def run(names: list[str] | None = None) -> None:
-    """Run the named benchmarks (all of them when ``names`` is empty)."""
+def _summary_rows(name: str, rows: list[dict]) -> list[dict]:
+    """The figures of one benchmark's rows, each with its target and ratio (figure / target; <= 1 is on target)."""
+    if name == "notebooks":
+        return [{"benchmark": name, "figure": r["notebook"], "measured": f"{r['seconds']:.1f} s",
+                 "target": f"< {r['target_s']:.0f} s", "ratio": r["ratio"]} for r in rows]
+    if name == "widgets":
+        return [{"benchmark": name, "figure": f"{r['explorer']}: {r['action']}", "measured": f"{r['median_ms']:.1f} ms",
+                 "target": f"< {r['target_ms']:.0f} ms", "ratio": r["ratio"]} for r in rows]
+    if name == "threads":  # why one thread is the default: it must not be slower than two when a core is busy
+        out = []
+        for load in ("quiet", "busy"):
+            secs = {r["threads"]: r["seconds"] for r in rows if r["other core"] == load}
+            if 1 in secs and 2 in secs:
+                out.append({"benchmark": name, "figure": f"1 thread, other core {load}", "measured": f"{secs[1]:.2f} s",
+                            "target": f"<= 2 threads ({secs[2]:.2f} s)" if load == "busy" else
+                            f"none (2 threads: {secs[2]:.2f} s)", "ratio": secs[1] / secs[2] if load == "busy" else None})
+        return out
+    return []
+
+
+def summary_table(results: dict[str, list[dict]]) -> str:
+    """One table of every figure measured in a run, with its target and its ratio to it.
+
+    Examples::
+
+        >>> print(summary_table({"notebooks": [{"notebook": "all notebooks", "seconds": 90.0, "target_s": 180.0,
+        ...                                     "ratio": 0.5}]}))
+        benchmark  figure         measured  target   ratio  verdict
+        ---------  -------------  --------  -------  -----  -------
+        notebooks  all notebooks    90.0 s  < 180 s   0.50       ok
+    """
+    rows = [row for name, result in results.items() for row in _summary_rows(name, result)]
+    return _table(["benchmark", "figure", "measured", "target", "ratio", "verdict"],
+                  [[r["benchmark"], r["figure"], r["measured"], r["target"],
+                    "-" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                    "" if r["ratio"] is None else "ok" if r["ratio"] <= 1 else "OVER"] for r in rows], left=2)
+
+
+def run(names: list[str] | None = None) -> dict[str, list[dict]]:
+    """Run the named benchmarks (all of them when ``names`` is empty), then print one summary table
+    of every figure against its target; return each benchmark's rows."""
     import os
     import platform
 
@@ -179,6 +219,10 @@ def run(names: list[str] | None = None) -> None:
         raise SystemExit(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
           f"course threads: {num_threads()}")
+    results = {}
     for name in names or list(BENCHMARKS):
         print(f"\n== bench {name}")
-        BENCHMARKS[name]()
+        results[name] = BENCHMARKS[name]()
+    print("\n== summary: each figure against its target (ratio = measured / target)")
+    print(summary_table(results))
+    return results

@@ -139,12 +139,12 @@ def _one_hot_product(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return one_hot @ weight  # (*, V) @ (V, D) -> (*, D)
 
 
-def _median_ms(fn, repeats: int, device: torch.device) -> float:
+def _median_ms(fn, repeats: int, device: torch.device, warmup: int = 3) -> float:
     def sync():
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
-    for _ in range(3):  # warm-up: first calls allocate memory and pick kernels
+    for _ in range(warmup):  # warm-up: first calls allocate memory and pick kernels
         fn()
     sync()
     times = []

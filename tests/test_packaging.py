@@ -42,13 +42,13 @@ def _constraints(root):
 def test_environment_yml_names_the_same_packages_as_pyproject(root):
     project = _pyproject(root)["project"]
     wanted = {_name(r) for r in project["dependencies"]}
-    for extra in ("test", "hf"):
+    for extra in ("test", "teach", "hf"):
         wanted |= {_name(r) for r in _applicable(project["optional-dependencies"][extra])}
     env = yaml.safe_load((root / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     named = {_name(line) for line in pip_section if not line.startswith("-")}
     assert named == wanted
-    assert "-c constraints.txt" in pip_section and "-e .[test,hf]" in pip_section
+    assert "-c constraints.txt" in pip_section and "-e .[test,teach,hf]" in pip_section
 
 
 def test_every_package_is_pinned_exactly(root):

@@ -1,0 +1,138 @@
+"""Slide decks and the static site, built from the real notebooks: every page there, nothing from
+the network, no reference to a file that does not exist."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from course_lib.__main__ import main
+from course_lib.lessons import LESSONS
+from course_lib.nbtools import list_notebooks
+from course_lib.offline import offline_problems
+from course_lib.publish import build_site, build_slides, find_reveal, render_math
+
+NOTEBOOKS = list_notebooks()
+
+
+@pytest.fixture(scope="module")
+def slides(tmp_path_factory):
+    out = tmp_path_factory.mktemp("slides")
+    return out, build_slides(NOTEBOOKS, out)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    return out, build_site(NOTEBOOKS, out)
+
+
+def test_a_deck_per_notebook_and_an_index(slides):
+    out, written = slides
+    assert [p.name for p in written] == [f"{p.stem}.slides.html" for p in NOTEBOOKS] + ["index.html"]
+    for name in ("dist/reveal.js", "dist/reveal.css", "dist/theme/white.css", "plugin/notes/notes.js", "LICENSE"):
+        assert (out / "reveal.js" / name).is_file()
+
+
+def test_a_page_per_notebook_and_an_index(site):
+    out, written = site
+    assert [p.name for p in written] == [f"{p.stem}.html" for p in NOTEBOOKS] + ["index.html"]
+
+
+@pytest.mark.parametrize("kind", ["slides", "site"])
+def test_every_page_opens_offline(kind, request):
+    out, written = request.getfixturevalue(kind)
+    problems = [problem for path in written for problem in offline_problems(path)]
+    assert problems == []
+    for path in written:
+        text = path.read_text()
+        assert not re.search(r"<(script|link)[^>]+(src|href)=\"(https?:)?//", text), path.name
+        assert "cdnjs" not in text and "unpkg" not in text and "require.js" not in text
+
+
+def test_decks_use_the_local_reveal_and_the_lessons_structure(slides):
+    out, _ = slides
+    deck = (out / "07_embeddings_at_scale.slides.html").read_text()
+    assert '<script src="reveal.js/dist/reveal.js"></script>' in deck
+    assert deck.count("<section") >= 20                              # slides and sub-slides
+    assert "NBVAL_CHECK_OUTPUT" not in deck                          # the test marker stays off the projector
+    assert '<aside class="notes">' in deck and "Ask for predictions" in deck   # For instructors -> speaker notes
+    assert 'class="fragment"' in deck                                # exercise answers appear on a key press
+    assert "01_lookup_tables.slides.html" in deck                   # links between lessons follow the decks
+
+
+def test_site_pages_embed_figures_render_math_and_link_each_other(site):
+    out, _ = site
+    page = (out / "07_embeddings_at_scale.html").read_text()
+    assert page.count('src="data:image/png;base64,') >= 4            # the lesson's four figures
+    assert 'class="course-math"' in page and "$V \\times D" not in page
+    assert 'href="01_lookup_tables.html"' in page and ".ipynb\"" not in page
+    assert "An interactive widget" in (out / "02_gradient_flow.html").read_text()
+    assert "<title>07 · Embeddings at scale</title>" in page
+
+
+def test_site_index_is_the_lesson_map(site):
+    out, _ = site
+    index = (out / "index.html").read_text()
+    present = {p.stem for p in NOTEBOOKS}
+    for lesson in LESSONS:
+        assert lesson.title in index
+        assert (f'href="{lesson.stem}.html"' in index) == (lesson.stem in present)
+    assert index.count("(in preparation)") == len(LESSONS) - len(present)
+
+
+def test_offline_problems_catches_what_it_should(tmp_path):
+    (tmp_path / "here.css").write_text("@import url(https://fonts.example.com/x.css); .a { background: url(gone.png); }")
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><script src="https://cdn.example.com/require.js"></script>'
+                    '<link rel="stylesheet" href="here.css"><link rel="stylesheet" href="missing.css">'
+                    '<style>@import "//fonts.example.com/y.css";</style>'
+                    "<script>import('https://cdn.example.com/mermaid.js')</script></head>"
+                    '<body><a href="https://example.com">fine</a><a href="other.html#x">gone</a>'
+                    '<img src="data:image/png;base64,AAAA"></body></html>')
+    problems = "\n".join(offline_problems(page))
+    assert "<script> loads https://cdn.example.com/require.js" in problems
+    assert "loads https://fonts.example.com/x.css" in problems and "refers to gone.png" in problems
+    assert "refers to missing.css" in problems and "refers to other.html#x" in problems
+    assert "loads //fonts.example.com/y.css" in problems and "inline script mentions https://cdn" in problems
+    assert "example.com\"" not in problems and "data:" not in problems and len(problems.splitlines()) == 7
+
+
+def test_render_math_leaves_code_and_prices_alone():
+    assert render_math("`$HOME` and ```\n$x$\n``` cost $5 or $10") == "`$HOME` and ```\n$x$\n``` cost $5 or $10"
+    out = render_math("a $x^2$ b $$\\frac{a}{b}$$ c $\\notacommand{x}$")
+    assert out.count('class="course-math"') == 2 and "<code>\\notacommand{x}</code>" in out
+
+
+def test_cli_writes_slides_and_site(tmp_path, capsys):
+    assert main(["slides", "--out", str(tmp_path / "s"), str(NOTEBOOKS[0])]) == 0
+    assert main(["site", "--out", str(tmp_path / "w"), str(NOTEBOOKS[0])]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {tmp_path / 's' / NOTEBOOKS[0].stem}.slides.html" in out
+    assert f"wrote {tmp_path / 'w' / 'index.html'}" in out
+
+
+def test_missing_reveal_says_how_to_get_it(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setenv("COURSE_REVEAL_DIR", str(tmp_path))               # no dist/reveal.js there
+    monkeypatch.setitem(sys.modules, "sphinx_revealjs", None)           # and the package is not installed
+    with pytest.raises(FileNotFoundError, match="pip install -c constraints.txt sphinx-revealjs"):
+        find_reveal()
+
+
+def test_help_lists_the_classroom_commands():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "course_lib", "--help"], capture_output=True, text=True).stdout
+    for command in ("student", "slides", "site", "setup-cell", "bench"):
+        assert command in out
+
+
+def test_an_incomplete_reveal_folder_is_named(monkeypatch, tmp_path):
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "reveal.js").write_text("")
+    monkeypatch.setenv("COURSE_REVEAL_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="lacks LICENSE, dist/reveal.css"):
+        build_slides(NOTEBOOKS[:1], tmp_path / "out")
