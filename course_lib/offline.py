@@ -52,22 +52,27 @@ def _local_target(base: Path, url: str) -> Path | None:
     return (base / url).resolve()
 
 
+def _local_problems(base: Path, url: str, where: str, what: str, seen: set[Path]) -> list[str]:
+    """A local reference ``url`` made by ``what`` in ``where``: missing, or a stylesheet to read too."""
+    target = _local_target(base, url)
+    if target is None:
+        return []
+    if not target.exists():
+        return [f"{where}: {what} refers to {url}, which does not exist"]
+    if target.suffix == ".css" and target not in seen:
+        seen.add(target)
+        return _css_problems(target.read_text(encoding="utf-8", errors="replace"), target.parent, str(target), seen)
+    return []
+
+
 def _css_problems(css: str, base: Path, where: str, seen: set[Path]) -> list[str]:
     problems = []
     for m in _CSS_URL.finditer(css):
         url = m.group(1) or m.group(2)
         if _REMOTE.match(url):
             problems.append(f"{where}: a style loads {url} from the network")
-            continue
-        target = _local_target(base, url)
-        if target is None:
-            continue
-        if not target.exists():
-            problems.append(f"{where}: a style refers to {url}, which does not exist")
-        elif target.suffix == ".css" and target not in seen:
-            seen.add(target)
-            problems += _css_problems(target.read_text(encoding="utf-8", errors="replace"), target.parent,
-                                      str(target), seen)
+        else:
+            problems += _local_problems(base, url, where, "a style", seen)
     return problems
 
 
@@ -87,16 +92,8 @@ def offline_problems(path) -> list[str]:
         if _REMOTE.match(url):
             if tag != "a":
                 problems.append(f"{path.name}: <{tag}> loads {url} from the network")
-            continue
-        target = _local_target(path.parent, url)
-        if target is None:
-            continue
-        if not target.exists():
-            problems.append(f"{path.name}: <{tag}> refers to {url}, which does not exist")
-        elif target.suffix == ".css" and target not in seen:
-            seen.add(target)
-            problems += _css_problems(target.read_text(encoding="utf-8", errors="replace"), target.parent,
-                                      str(target.name), seen)
+        else:
+            problems += _local_problems(path.parent, url, path.name, f"<{tag}>", seen)
     for css in parser.styles:
         problems += _css_problems(css, path.parent, path.name, seen)
     for script in parser.scripts:
