@@ -221,13 +221,13 @@ q6 = Exercise(
     f"`step()` with it? Choose from {', '.join(repr(o) for o in _OPTIMIZERS)}; answer with a set of names.",
     check=_check_q6,
     hints=[
-        "Section 5 built the table by catching each optimizer's error.",
+        "Section 4 built the table by catching each optimizer's error.",
         "An optimizer that must add a dense tensor (running averages over every row, or the weights for weight "
         "decay) to the gradient cannot work on the few rows a sparse gradient holds.",
     ],
     solution="answer = {'SGD', 'SGD(momentum=0.9)', 'Adagrad', 'SparseAdam'}",
-    explanation="SGD (with or without momentum), Adagrad and SparseAdam update only the rows the sparse "
-                "gradient holds. Adam and AdamW ask for SparseAdam instead, and weight decay (SGD's or "
+    explanation="SGD, Adagrad and SparseAdam update only the rows the sparse gradient holds; SGD with "
+                "momentum accepts it too, but its velocity keeps moving rows that have left the batch. Adam and AdamW ask for SparseAdam instead, and weight decay (SGD's or "
                 "Adagrad's) needs the dense table. SparseAdam is a *lazy* Adam: rows out of the batch keep "
                 "their position, unlike with Adam.",
 )
