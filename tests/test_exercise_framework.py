@@ -98,3 +98,14 @@ def test_inputs_are_attributes_and_fresh():
     first = q.inputs()
     first.ids[0] = 9
     assert q.inputs().ids.tolist() == [1]
+
+
+def test_expect_int_names_a_known_mistake_and_otherwise_the_direction():
+    from course_lib.exercises import Incorrect, expect_int
+
+    mistakes = {60: "you counted the bias twice."}
+    with pytest.raises(Incorrect, match="bias twice"):
+        expect_int(60.0, 30, mistakes=mistakes)
+    with pytest.raises(Incorrect, match="too large"):
+        expect_int(61, 30, mistakes=mistakes)
+    expect_int(30, 30, mistakes={30: "never said for the right answer"})

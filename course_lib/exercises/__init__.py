@@ -17,7 +17,7 @@ Introduced in notebooks/00_start_here.ipynb.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -192,13 +192,20 @@ def expect_type(answer: Any, types: type | tuple[type, ...], example: str) -> No
         raise Incorrect(f"expected {example}; got {_kind(answer)}.")
 
 
-def expect_int(answer: Any, expected: int, *, what: str = "your answer") -> None:
-    """Check a whole number; say whether a wrong one is too small or too large."""
+def expect_int(answer: Any, expected: int, *, what: str = "your answer",
+               mistakes: Mapping[int, str] | None = None) -> None:
+    """Check a whole number; say whether a wrong one is too small or too large.
+
+    ``mistakes`` maps known wrong numbers to what each one gets wrong; such an answer gets that
+    message instead of "too small" / "too large".
+    """
     if isinstance(answer, torch.Tensor) and answer.numel() == 1 and not answer.is_floating_point():
         answer = int(answer.item())
     if isinstance(answer, float) and answer.is_integer():
         answer = int(answer)
     expect_type(answer, int, "a whole number (int)")
+    if mistakes and answer != expected and answer in mistakes:
+        raise Incorrect(mistakes[answer])
     if answer != expected:
         direction = "too small" if answer < expected else "too large"
         raise Incorrect(f"{what} is {answer}, which is {direction}.")

@@ -40,10 +40,8 @@ def _check_q1(answer) -> None:
                 "decimal": "16 GiB is 16 x 2**30 bytes, not 16 x 10**9.",
                 "bits": "you divided by bits; the sizes here are in bytes.",
                 "bf16": "a float32 number takes 4 bytes; 2 is bfloat16's size."}
-    for key, wrong in per_row.items():
-        if isinstance(answer, (int, float)) and not isinstance(answer, bool) and int(answer) == wrong:
-            raise Incorrect(messages[key])
-    expect_int(answer, _BUDGET // (128 * 4 * 4), what="your number of rows")
+    expect_int(answer, _BUDGET // (128 * 4 * 4), what="your number of rows",
+               mistakes={wrong: messages[key] for key, wrong in per_row.items()})
 
 
 q1 = Exercise(
