@@ -125,8 +125,9 @@ class SplitEmbedding(nn.Module):
     def __init__(self, pretrained: torch.Tensor, num_new: int, padding_idx: int | None = None):
         super().__init__()
         pretrained = _check_weight(pretrained, "pretrained")
-        if isinstance(num_new, bool) or not isinstance(num_new, int) or num_new < 0:
-            raise ValueError(f"num_new must be an int >= 0 (rows to train); got {num_new!r}")
+        if isinstance(num_new, bool) or not isinstance(num_new, int) or num_new < 1:
+            raise ValueError(f"num_new must be an int >= 1 (rows to train); got {num_new!r}. "
+                             "With no new rows use nn.Embedding.from_pretrained(pretrained, freeze=True)")
         self.num_pretrained = pretrained.shape[0]
         self.pretrained = nn.Embedding.from_pretrained(pretrained.clone(), freeze=True, padding_idx=padding_idx)
         self.new = nn.Embedding(num_new, pretrained.shape[1], device=pretrained.device, dtype=pretrained.dtype)
@@ -231,6 +232,11 @@ class _TrainableRows(nn.Module):
         name = type(self).__name__
         shapes = {self._buffer: (self.num_embeddings, self.embedding_dim), "trainable_ids": self.trainable_ids.shape,
                   self._param: (len(self.trainable_ids), self.embedding_dim)}
+        absent = [prefix + key for key in shapes if prefix + key not in state_dict]
+        if 0 < len(absent) < len(shapes):
+            error_msgs.append(f"the checkpoint lacks {', '.join(absent)}; a {name} loads all of "
+                              f"{', '.join(prefix + key for key in shapes)} or none, so nothing was loaded")
+            return
         for key, shape in shapes.items():
             value = state_dict.get(prefix + key)
             if value is not None and tuple(value.shape) != tuple(shape):

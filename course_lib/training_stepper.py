@@ -11,9 +11,9 @@ import html
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
-from ._blit import BlitCanvas, css
+from ._blit import css
+from ._stepper_figure import build_figure
 from .freezing_strategies import STRATEGIES
 
 __all__ = ["ANCHORS", "OPTIMIZERS", "WORDS", "StepRecord", "TrainingStepper"]
@@ -21,7 +21,7 @@ __all__ = ["ANCHORS", "OPTIMIZERS", "WORDS", "StepRecord", "TrainingStepper"]
 #: The words of the table (row i is WORDS[i]) and the point each category pulls its words to.
 WORDS = ("king", "queen", "dog", "cat", "paris", "rome", "tea", "coffee")
 ANCHORS = {"people": (-1.5, 1.5), "animals": (1.5, 1.5), "places": (-1.5, -1.5), "drinks": (1.5, -1.5)}
-_COLOURS = {"people": "#0072B2", "animals": "#E69F00", "places": "#009E73", "drinks": "#CC79A7"}
+_NEW_OPTIMIZER = "new optimizer for the trainable rows; its state starts empty"
 
 #: name -> (what the readout calls it, factory(params, lr)); the stepper's "optimizer" menu.
 OPTIMIZERS = {
@@ -65,8 +65,10 @@ class TrainingStepper:
     anchor of its category: ``0.5 * ||W[id] - anchor(id)||^2`` summed over the batch, so a
     row gets gradient only if its word is in the batch (twice as much if it is there twice).
     "step" runs one optimizer step; "history" scrubs through the recorded steps. Changing the
-    optimizer starts over; the lr, the batch and the frozen rows apply to the next steps, so
-    rows can be frozen in the middle of training, with the optimizer's state kept.
+    optimizer starts over; the lr, the batch, the frozen rows and the strategy apply to the next
+    steps, so rows can be frozen in the middle of training. The optimizer is kept, state and all,
+    while the strategy's ``parameters(weight)`` are the very tensors it holds (hook strategies:
+    ``[weight]``); a strategy with Parameters of its own gets a new optimizer, its state empty.
 
     Args:
         optimizer (str, optional): a key of :data:`OPTIMIZERS`. Default: ``"SGD"``.
@@ -123,7 +125,7 @@ class TrainingStepper:
         self.reset_button = css(widgets.Button(description="reset"), "course-stepper-reset")
         self.history_slider = css(widgets.IntSlider(value=0, min=0, max=0, description="history"),
                                   "course-stepper-history")
-        self._build_figure()
+        build_figure(self, ANCHORS)
         self.image = css(widgets.Image(format="png", layout={"width": f"{self.canvas.width_px}px"}),
                          "course-stepper-figure")
         self.readout = css(widgets.HTML(), "course-stepper-readout")
@@ -132,7 +134,7 @@ class TrainingStepper:
                           widgets.VBox([self.frozen, self.strategy])]),
             widgets.HBox([self.step_button, self.reset_button, self.history_slider]), self.image, self.readout]),
             "course-stepper")
-        self._strategy, self.error, self._quiet = None, None, False
+        self._strategy, self.opt, self.error, self._quiet, self._note, self._blocked = None, None, None, False, "", None
         self.optimizer.observe(lambda change: self.reset(), names="value")
         self.lr.observe(lambda change: self._set_lr(), names="value")
         self.batch.observe(lambda change: self.update(), names="value")
@@ -158,30 +160,33 @@ class TrainingStepper:
         return torch.tensor([self.words.index(w) for w in words], dtype=torch.long)       # (N,)
 
     def reset(self) -> None:
-        """Start over: the starting table, a fresh optimizer, an empty history."""
+        """Start over: the starting table, the strategy attached afresh, a fresh optimizer, an empty history."""
         with torch.no_grad():
             self.weight.copy_(self.initial)
-        self.weight.grad = None
-        self.opt = OPTIMIZERS[self.optimizer.value][1]([self.weight], self.lr.value)
+        self.weight.grad, self.opt = None, None
         self.history, self.records = [self.initial.clone()], []
         self._set_strategy(redraw=False)
+        self._note = ""
         self._show(0)
 
     def step(self) -> StepRecord | None:
         """One optimizer step on the batch; returns what it did (None if the batch is bad)."""
         try:
             ids = self.batch_ids()
+            if self._strategy is None:
+                raise ValueError(self._blocked)
         except ValueError as err:
             self.error = str(err)
             self.readout.value = f"<b>cannot step</b>: {html.escape(self.error)}"
             return None
-        frozen, before = self.frozen_ids, self.weight.detach().clone()
+        frozen, before, self._note = self.frozen_ids, self.weight.detach().clone(), ""
         self.opt.zero_grad()
-        rows = F.embedding(ids, self.weight)                                                 # (N, 2)
+        rows = self._strategy.embed(self.weight, ids)                                        # (N, 2)
         loss = 0.5 * ((rows - self.targets[ids]) ** 2).sum()
         loss.backward()
         self._strategy.after_backward(self.weight, frozen)
-        grad_rows = self.weight.grad.abs().sum(1).nonzero().flatten().tolist()
+        grad = self._strategy.grad(self.weight)                                              # (V, 2) or None
+        grad_rows = [] if grad is None else grad.abs().sum(1).nonzero().flatten().tolist()
         self.opt.step()
         self._strategy.after_step(self.weight, frozen)
         after = self.weight.detach().clone()
@@ -202,15 +207,28 @@ class TrainingStepper:
         self.update()
 
     def _set_lr(self) -> None:
-        for group in self.opt.param_groups:
+        for group in self.opt.param_groups if self.opt else ():
             group["lr"] = self.lr.value
         self.update()
 
     def _set_strategy(self, redraw: bool = True) -> None:
+        """Attach the chosen strategy; keep the optimizer only if it holds exactly its parameters."""
         if self._strategy is not None:
             self._strategy.detach(self.weight)
-        self._strategy = STRATEGIES[self.strategy.value]()
-        self._strategy.attach(self.weight, self.frozen_ids)
+        self._strategy, strategy = None, STRATEGIES[self.strategy.value]()
+        try:
+            strategy.attach(self.weight, self.frozen_ids)
+            params = list(strategy.parameters(self.weight))
+            if not params:
+                raise ValueError("it leaves no row to train; unfreeze a word")
+        except ValueError as err:   # e.g. every word frozen under a strategy that trains the others
+            self._blocked = f"{self.strategy.value} cannot hold these frozen rows: {err}"
+            return self.update() if redraw else None
+        self._strategy, self._blocked = strategy, None
+        held = [] if self.opt is None else [p for group in self.opt.param_groups for p in group["params"]]
+        if len(held) != len(params) or any(p is not q for p, q in zip(held, params)):
+            self._note = _NEW_OPTIMIZER if self.opt is not None else ""   # (reset builds its own silently)
+            self.opt = OPTIMIZERS[self.optimizer.value][1](params, self.lr.value)
         if redraw:
             self.update()
 
@@ -246,42 +264,6 @@ class TrainingStepper:
             parts.append(f"frozen ({rec.strategy}): {', '.join(held)}")
         return "; ".join(parts)
 
-    def _build_figure(self) -> None:
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import FancyArrowPatch
-
-        self.canvas = BlitCanvas((6.4, 3.9))
-        ax = self.ax = self.canvas.figure.add_axes((0.08, 0.11, 0.5, 0.8))
-        for cat, (x, y) in ANCHORS.items():
-            ax.plot(x, y, "+", markersize=14, markeredgewidth=2, color=_COLOURS[cat], alpha=0.6)
-            ax.text(x, y - 0.32, cat, ha="center", fontsize=8, color=_COLOURS[cat])
-        ax.set_xlim(-2.4, 2.4)
-        ax.set_ylim(-2.4, 2.4)
-        ax.set_aspect("equal")
-        ax.set_xlabel("dimension 0", fontsize=8)
-        ax.set_ylabel("dimension 1", fontsize=8)
-        ax.tick_params(labelsize=8)
-        colours = [_COLOURS[c] for c in self.categories]
-        animate = self.canvas.animate
-        # animated artists are drawn in the order they are created: arrows last, on top
-        self.grad_marks = animate(ax.scatter([], [], s=260, facecolors="none", edgecolors="#D55E00", linewidths=2))
-        self.frozen_marks = animate(ax.scatter([], [], s=230, marker="s", facecolors="none", edgecolors="black",
-                                               linewidths=1.5))
-        self.points = animate(ax.scatter(self.initial[:, 0], self.initial[:, 1], s=40, c=colours))
-        self.labels = [animate(ax.text(0, 0, w, fontsize=8)) for w in self.words]
-        self.arrows = [animate(ax.add_patch(FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=12,
-                                                            shrinkA=0, shrinkB=0, color="black", linewidth=1.2,
-                                                            gid="move")))
-                       for _ in self.words]
-        self.title = animate(ax.set_title("", fontsize=9), layer="slow")  # changes seldom
-        ax.legend(handles=[
-            Line2D([], [], marker="+", ls="", color="grey", markersize=10, label="anchor (the loss pulls here)"),
-            Line2D([], [], marker="o", ls="", color="grey", label="a row (word)"),
-            Line2D([], [], marker="o", ls="", mfc="none", mec="#D55E00", mew=2, markersize=12, label="got gradient"),
-            Line2D([], [], marker="s", ls="", mfc="none", mec="black", markersize=11, label="frozen row"),
-            Line2D([], [], marker=">", ls="-", color="black", markersize=6, label="its move in this step"),
-        ], loc="center left", bbox_to_anchor=(1.03, 0.5), fontsize=8)
-
     def update(self) -> None:
         """Redraw the step the history slider shows, then write the reading."""
         if getattr(self, "_quiet", False):
@@ -308,8 +290,9 @@ class TrainingStepper:
             self.title.set_text(title)
             self.canvas.invalidate("slow")
         self.image.value = self.canvas.render()
-        self.reading = self._reading()
+        self.reading = self._reading() + (f"; {self._note}" if self._note else "")
         error = f"; <b>batch</b>: {html.escape(self.error)}" if self.error else ""
+        error += f"; <b>strategy</b>: {html.escape(self._blocked)}" if self._strategy is None else ""
         self.readout.value = html.escape(self.reading) + error   # after the figure, for browser tests
 
     def _repr_mimebundle_(self, **kwargs):

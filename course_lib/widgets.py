@@ -8,6 +8,8 @@
   "history") and watch each row's move as an arrow. Rows can be held "frozen" under a
   :class:`FreezingStrategy` (``course_lib.freezing_strategies``); ``"none"`` and
   ``"zero_grad"`` are built in, and :func:`register_strategy` adds more (lesson 05 does).
+  The optimizer is kept, state and all, while the strategy trains ``weight`` itself; one
+  that trains Parameters of its own (``"partially_frozen"``) gets a new optimizer.
 
 Every explorer is a plain object that owns its child widgets and its state: its
 ``update()`` reads the controls, recomputes, redraws one reused Agg figure (static parts
@@ -49,6 +51,8 @@ Readouts a test can wait for (the explorers' defaults)::
       step 0: the starting table; press step to train on the batch
     ... after one press of "step":
       step 1: rows king, queen got gradient; 2 rows moved, max move 0.826 (king)
+    ... after choosing a strategy with Parameters of its own, the reading ends (until the next step):
+      ...; new optimizer for the trainable rows; its state starts empty
 
 (each reading is one line; ``tests/test_widgets.py`` checks these exact strings).
 

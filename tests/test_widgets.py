@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+import course_lib.freezing  # noqa: F401  (registers lesson 05's strategies in the stepper's menu)
 from course_lib import Vocab
 from course_lib.widgets import (OPTIMIZERS, STRATEGIES, FreezingStrategy, GradientExplorer, TrainingStepper,
                                 register_strategy)
@@ -339,13 +340,167 @@ def test_stepper_rejects_bad_arguments(kwargs, match):
         TrainingStepper(**kwargs)
 
 
+# ---------------------------------------------------------------- TrainingStepper: strategies with modules
+
+NEW_OPTIMIZER = "new optimizer for the trainable rows; its state starts empty"
+
+
+class _TrainRows(FreezingStrategy):
+    """A module strategy written here from the protocol alone: a frozen copy of the table plus
+    one Parameter of the trainable rows (the stepper must not depend on lesson 05's classes)."""
+
+    name = "test_train_rows"
+
+    def attach(self, weight, frozen):
+        keep = torch.ones(len(weight), dtype=torch.bool)
+        keep[frozen] = False
+        if not keep.any():
+            raise ValueError("trainable_ids is empty; leave at least one row unfrozen")
+        self.ids, self.base = keep.nonzero().flatten(), weight.detach().clone()
+        self.rows = torch.nn.Parameter(self.base[self.ids].clone())
+
+    def parameters(self, weight):
+        return [self.rows]
+
+    def embed(self, weight, ids):
+        return torch.nn.functional.embedding(ids, self.base.index_copy(0, self.ids, self.rows))
+
+    def after_step(self, weight, frozen):
+        with torch.no_grad():
+            weight.copy_(self.base.index_copy(0, self.ids, self.rows))
+
+    def grad(self, weight):
+        return None if self.rows.grad is None else torch.zeros_like(self.base).index_copy(0, self.ids, self.rows.grad)
+
+
+MODULE_STRATEGIES = ["test_train_rows", "split_tables", "trainable_tokens", "partially_frozen"]
+
+
+@pytest.fixture
+def train_rows():
+    register_strategy(_TrainRows, replace=True)
+    yield
+    STRATEGIES.pop(_TrainRows.name)
+
+
+def _held(opt):
+    return [p for group in opt.param_groups for p in group["params"]]
+
+
+@pytest.mark.usefixtures("train_rows")
+@pytest.mark.parametrize("strategy", ["zero_grad", *MODULE_STRATEGIES])
+def test_adamw_moves_zero_grad_rows_and_not_a_module_strategys(strategy):
+    stepper = TrainingStepper(optimizer="AdamW", frozen=["king", "dog"], strategy=strategy,
+                              batch="king queen dog cat")
+    start = stepper.positions.clone()
+    for _ in range(3):
+        record = stepper.step()
+    assert record.grad_rows == [1, 3]  # the rings: the frozen rows never get gradient
+    assert torch.equal(_offsets(stepper.grad_marks), stepper.positions[[1, 3]])
+    assert _rows_that_moved(start[[1, 3]], stepper.positions[[1, 3]]) == [0, 1]  # queen and cat learned
+    if strategy == "zero_grad":  # AdamW's weight decay is applied to every row it holds
+        assert record.moved_rows == list(range(8))
+        assert "frozen (zero_grad): king moved" in stepper.reading
+    else:                        # the frozen rows are not in the optimizer: bit-for-bit still
+        assert torch.equal(stepper.positions[[0, 2]], start[[0, 2]])
+        assert 0 not in record.moved_rows and 2 not in record.moved_rows
+        assert stepper.reading.endswith(f"frozen ({strategy}): king still, dog still")
+
+
+@pytest.mark.usefixtures("train_rows")
+@pytest.mark.parametrize("strategy", ["zero_grad", *MODULE_STRATEGIES])
+def test_after_a_warm_start_zero_grad_keeps_adams_state_and_a_module_strategy_starts_empty(strategy):
+    stepper = TrainingStepper(optimizer="Adam", batch="king queen dog cat")
+    for _ in range(3):
+        stepper.step()                                   # every row trains: Adam builds momentum
+    warm = stepper.opt
+    stepper.frozen.value = ("king", "dog")
+    stepper.strategy.value = strategy
+    if strategy == "zero_grad":
+        assert stepper.opt is warm and warm.state[stepper.weight]["step"] == 3
+        assert NEW_OPTIMIZER not in stepper.reading
+    else:
+        assert stepper.opt is not warm and not stepper.opt.state
+        assert isinstance(stepper.opt, torch.optim.Adam) and stepper.opt.param_groups[0]["lr"] == 0.3
+        assert stepper.reading.endswith(NEW_OPTIMIZER) and stepper.reading.count(NEW_OPTIMIZER) == 1
+    before = stepper.positions.clone()
+    for _ in range(2):
+        record = stepper.step()
+        assert record.grad_rows == [1, 3]
+    assert NEW_OPTIMIZER not in stepper.reading        # said once, at the switch
+    held_still = torch.equal(stepper.positions[[0, 2]], before[[0, 2]])
+    assert held_still == (strategy != "zero_grad")     # stale Adam state moves the zero_grad rows
+    assert record.moved_rows == ([0, 1, 2, 3] if strategy == "zero_grad" else [1, 3])
+
+
+@pytest.mark.usefixtures("train_rows")
+def test_switching_strategies_keeps_the_optimizer_only_when_it_holds_the_same_parameters():
+    stepper = TrainingStepper(optimizer="SGD with momentum")
+    stepper.step()
+    first = stepper.opt
+    stepper.frozen.value = ("king",)
+    stepper.strategy.value = "zero_grad"                 # hook to hook: the same [weight]
+    assert stepper.opt is first and len(first.state) == 1
+    stepper.strategy.value = "test_train_rows"           # hook to module: its own Parameter
+    module_opt = stepper.opt
+    assert module_opt is not first and _held(module_opt) == [stepper._strategy.rows]
+    assert stepper.reading.endswith(NEW_OPTIMIZER)
+    stepper.step()
+    stepper.lr.value = 0.1                               # the lr reaches the new optimizer
+    assert stepper.opt is module_opt and module_opt.param_groups[0]["lr"] == 0.1
+    stepper.frozen.value = ("king", "queen")             # new rows, a new module: a new optimizer
+    assert stepper.opt is not module_opt and _held(stepper.opt)[0].shape == (6, 2)
+    assert stepper.reading.endswith(NEW_OPTIMIZER)
+    stepper.strategy.value = "none"                      # module to hook: [weight] is not held
+    assert _held(stepper.opt) == [stepper.weight] and not stepper.opt.state
+    assert len(stepper.history) == 3                     # none of this started over
+    stepper.strategy.value = "test_train_rows"
+    stepper.optimizer.value = "Adam"                     # the optimizer menu still starts over
+    assert len(stepper.history) == 1 and torch.equal(stepper.weight.detach(), stepper.initial)
+    assert isinstance(stepper.opt, torch.optim.Adam) and _held(stepper.opt) == [stepper._strategy.rows]
+    assert NEW_OPTIMIZER not in stepper.reading
+    torch.testing.assert_close(stepper._strategy.rows.detach(), stepper.initial[2:])  # rebuilt from the reset table
+
+
+@pytest.mark.usefixtures("train_rows")
+@pytest.mark.parametrize("strategy", MODULE_STRATEGIES)
+def test_rings_show_only_trainable_rows_under_a_module_strategy(strategy):
+    stepper = TrainingStepper(optimizer="SGD", frozen=["king"], strategy=strategy, batch="king queen dog")
+    start = stepper.positions.clone()
+    record = stepper.step()
+    assert record.grad_rows == [1, 2] and record.moved_rows == [1, 2]
+    assert torch.equal(_offsets(stepper.grad_marks), stepper.positions[[1, 2]])
+    assert torch.equal(_offsets(stepper.frozen_marks), stepper.positions[[0]])
+    expected = start[[1, 2]] - 0.3 * (start[[1, 2]] - stepper.targets[[1, 2]])  # the same SGD step as "none"
+    torch.testing.assert_close(stepper.positions[[1, 2]], expected)
+    assert stepper.reading.startswith("step 1: rows queen, dog got gradient; 2 rows moved")
+
+
+def test_the_strategy_menu_lists_lesson_05s_strategies_in_order():
+    assert list(TrainingStepper().strategy.options) == ["none", "zero_grad", "split_tables", "grad_hook",
+                                                        "restore_rows", "trainable_tokens", "partially_frozen"]
+
+
+@pytest.mark.usefixtures("train_rows")
+@pytest.mark.parametrize("strategy", MODULE_STRATEGIES)
+def test_a_module_strategy_with_every_row_frozen_cannot_step_until_one_is_unfrozen(strategy):
+    stepper = TrainingStepper(strategy=strategy)
+    stepper.frozen.value = tuple(stepper.words)
+    assert f"{strategy} cannot hold these frozen rows" in stepper.readout.value
+    assert stepper.step() is None and len(stepper.history) == 1
+    assert "cannot step" in stepper.readout.value
+    stepper.frozen.value = ("dog",)
+    assert stepper.step().moved_rows == [0, 1] and "cannot" not in stepper.readout.value
+
+
 def test_bench_widgets_times_every_action(capsys):
     from course_lib.bench import BENCHMARKS, WIDGET_TARGET_MS, bench_widgets
 
     rows = bench_widgets(repeats=1)
     assert BENCHMARKS["widgets"] is bench_widgets
     assert {r["explorer"] for r in rows} == {"GradientExplorer", "GradientExplorer(vocab)", "TrainingStepper"}
-    assert {"reduction", "step", "history"} <= {r["action"] for r in rows}
+    assert {"reduction", "step", "history", "step (partially_frozen)", "strategy (new optimizer)"} <= \
+        {r["action"] for r in rows}
     for r in rows:
         assert r["median_ms"] > 0 and r["ratio"] == pytest.approx(r["median_ms"] / WIDGET_TARGET_MS)
     out = capsys.readouterr().out
@@ -356,7 +511,8 @@ def test_the_module_documents_the_readouts_a_browser_test_waits_for():
     import course_lib.widgets as widgets_module
 
     doc = " ".join(widgets_module.__doc__.split())
-    for text in (DEFAULT_MEAN, DEFAULT_SUM, FIRST_STEP, "step 0: the starting table; press step to train on the batch"):
+    for text in (DEFAULT_MEAN, DEFAULT_SUM, FIRST_STEP, "step 0: the starting table; press step to train on the batch",
+                 NEW_OPTIMIZER):
         assert text in doc
     for css in ("course-gradient-readout", "course-gradient-figure", "course-stepper-step", "course-stepper-readout"):
         assert css in doc
