@@ -307,8 +307,9 @@ class PartiallyFrozenEmbedding(_TrainableRows):
     ``forward(ids)`` equals ``F.embedding(ids, self.merged_weight(), padding_idx)``. The other
     rows live in the buffer ``frozen_weight``: they are not parameters, so no optimizer, weight
     decay or optimizer state from before can move them, and an optimizer keeps state for
-    ``K`` rows only. A forward costs two lookups of the ids and a ``torch.where``, never a
-    copy of the table.
+    ``K`` rows only. A forward looks every id up in the frozen buffer, then writes the trained
+    rows over the positions of trainable ids: work in proportion to the ids, never a copy of
+    the table.
 
     Args:
         weight (Tensor): the table, ``(V, D)``, e.g. pretrained vectors with new rows appended;
@@ -343,10 +344,12 @@ class PartiallyFrozenEmbedding(_TrainableRows):
     _buffer = "frozen_weight"
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        slot = self.slot[check_ids(ids, self.num_embeddings)]                             # (*)
-        frozen = F.embedding(ids, self.frozen_weight, self.padding_idx)                  # (*, D)
-        trained = F.embedding(slot.clamp(min=0), self.trainable_weight)                  # (*, D)
-        return torch.where((slot >= 0).unsqueeze(-1), trained, frozen)                   # (*, D)
+        flat = check_ids(ids, self.num_embeddings).reshape(-1)                           # (N,)
+        out = F.embedding(flat, self.frozen_weight, self.padding_idx)                    # (N, D), no graph
+        slot = self.slot[flat]                                                           # (N,)
+        where = (slot >= 0).nonzero().squeeze(1)                                         # (N_trained,)
+        out[where] = F.embedding(slot[where], self.trainable_weight)                     # (N_trained, D)
+        return out.view(*ids.shape, self.embedding_dim)                                  # (*, D)
 
 
 # ---------------------------------------------------------------- growing a vocabulary

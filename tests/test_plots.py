@@ -50,3 +50,24 @@ def test_row_drift_plot_has_a_line_per_optimizer_and_shades_the_batch_steps():
     assert list(ax.get_lines()[1].get_ydata()) == [0.1, 0.08, 0.07]
     (shade,) = ax.patches
     assert shade.get_x() == 0.5 and ax.get_xlabel() and ax.get_title()
+
+
+# ---- lesson 05
+def test_freezing_costs_plot_draws_each_strategy_against_the_floor():
+    from course_lib.plots import plot_freezing_costs
+
+    rows = [{"strategy": "zero_grad", "ms_per_step": 400.0, "optimizer_bytes": 8 * 2**20},
+            {"strategy": "partially_frozen", "ms_per_step": 5.0, "optimizer_bytes": 2**20},
+            {"strategy": "floor", "ms_per_step": 4.0, "optimizer_bytes": 2**20}]
+    ax = plot_freezing_costs(rows)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["zero_grad", "partially_frozen"]
+    assert [t.get_text().strip() for t in ax.texts] == ["100x", "1.2x"]
+    assert ax.get_xscale() == "log" and ax.get_title() and ax.get_xlabel()
+    assert [bar.get_width() for bar in ax.patches] == [400.0, 5.0]
+    assert ax.get_lines()[0].get_xdata()[0] == 4.0                      # the floor's dashed line
+    ax = plot_freezing_costs(rows, "optimizer_bytes")
+    assert [bar.get_width() for bar in ax.patches] == [8.0, 1.0]        # MiB
+    with pytest.raises(ValueError, match="metric"):
+        plot_freezing_costs(rows, "seconds")
+    with pytest.raises(ValueError, match="floor"):
+        plot_freezing_costs(rows[:2])

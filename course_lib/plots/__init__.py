@@ -10,10 +10,12 @@ from .lesson01 import plot_lookup_cost, plot_table
 from .lesson02 import plot_gradient_memory, plot_row_drift
 from .lesson03 import plot_images, plot_position_similarity
 from .lesson04 import plot_histories, plot_init_histograms
+from .lesson05 import plot_freezing_costs
 from .lesson07 import plot_collisions, plot_memory_breakdown, plot_scaling
 
 __all__ = [
     "plot_collisions",
+    "plot_freezing_costs",
     "plot_gradient_memory",
     "plot_histories",
     "plot_images",
