@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["BENCHMARKS", "bench_notebooks", "bench_threads", "bench_widgets", "run", "summary_table"]
+__all__ = ["BENCHMARKS", "bench_freezing", "bench_notebooks", "bench_threads", "bench_widgets", "run", "summary_table"]
 
 NOTEBOOK_TARGET_S = 45.0
 COURSE_TARGET_S = 180.0
@@ -128,6 +128,8 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
     from .widgets import OPTIMIZERS, GradientExplorer, TrainingStepper
 
     explorer, stepper = GradientExplorer(), TrainingStepper()
+    held = TrainingStepper(optimizer="AdamW", frozen=["king", "dog"], strategy="partially_frozen",
+                           batch="king queen dog cat")
     words = GradientExplorer("the king", vocab=load_vocab())
 
     def setter(widget, values):
@@ -147,6 +149,8 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
         ("TrainingStepper", "step", lambda i: stepper.step_button.click()),
         ("TrainingStepper", "history", scrub),
         ("TrainingStepper", "optimizer (starts over)", setter(stepper.optimizer, [*OPTIMIZERS][1:] + ["SGD"])),
+        ("TrainingStepper", "step (partially_frozen)", lambda i: held.step_button.click()),
+        ("TrainingStepper", "strategy (new optimizer)", setter(held.strategy, ["zero_grad", "partially_frozen"])),
     ]
     rows = []
     for name, action, fn in actions:
@@ -161,9 +165,72 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
     return rows
 
 
+def _freezing_targets(rows: list[dict]) -> list[dict]:
+    """Lesson 05's targets read from :func:`bench_freezing`'s rows, as summary rows (ratio <= 1 is on target)."""
+    from .freezing_costs import SPEEDUP_TARGET, TIME_VS_FLOOR_TARGET, cost_ratios
+
+    ratios, out = cost_ratios(rows), []
+    if ratios["time_vs_floor"] is not None:
+        out.append({"benchmark": "freezing", "figure": "partially_frozen time / floor time",
+                    "measured": f"{ratios['time_vs_floor']:.2f}x (cpu {ratios['cpu_time_vs_floor']:.2f}x)",
+                    "target": f"<= {TIME_VS_FLOOR_TARGET}x",
+                    "ratio": ratios["time_vs_floor"] / TIME_VS_FLOOR_TARGET})
+    if ratios["speedup_vs_zero_grad"] is not None:
+        out.append({"benchmark": "freezing", "figure": "zero_grad time / partially_frozen time",
+                    "measured": f"{ratios['speedup_vs_zero_grad']:.0f}x", "target": f">= {SPEEDUP_TARGET:.0f}x",
+                    "ratio": SPEEDUP_TARGET / ratios["speedup_vs_zero_grad"]})
+    if ratios["optimizer_bytes"] is not None:
+        out.append({"benchmark": "freezing", "figure": "partially_frozen optimizer state",
+                    "measured": f"{ratios['optimizer_bytes']:,} B",
+                    "target": f"= {ratios['exact_optimizer_bytes']:,} B (2 K D 4 + 4)",
+                    "ratio": ratios["optimizer_bytes"] / ratios["exact_optimizer_bytes"]})
+    return out
+
+
+def bench_freezing(num_embeddings: int = 400_000, embedding_dim: int = 300, num_trainable: int = 1_000,
+                   **kwargs) -> list[dict]:
+    """Time one Adam step of each lesson-05 freezing strategy at GloVe scale against the floor,
+    and print the issue's targets as ratios.
+
+    Runs :func:`course_lib.freezing_costs.time_freezing` with the course's thread count (about
+    45 s and 4 GB of memory at the default 400,000 x 300 table with 1,000 trainable rows).
+    ``kwargs`` go to it (``strategies``, ``steps``, ``num_ids``, ...). Each strategy's steps
+    alternate with floor steps; the CPU-time ratio, printed next to the wall-time one, is
+    the steadier figure when other programs share the cores.
+
+    Returns:
+        list of dict: the rows of :func:`~course_lib.freezing_costs.time_freezing`.
+    """
+    import torch
+
+    from .freezing_costs import time_freezing
+    from .memory import format_bytes
+    from .runtime import num_threads
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(num_threads())
+    try:
+        rows = time_freezing(num_embeddings, embedding_dim, num_trainable, **kwargs)
+    finally:
+        torch.set_num_threads(previous)
+    print(f"table {num_embeddings:,} x {embedding_dim}, {num_trainable:,} trainable rows, Adam; "
+          f"floor = whole table frozen + Adam on a separate ({num_trainable}, {embedding_dim}) Parameter")
+    print(_table(
+        ["strategy", "ms/step", "cpu ms/step", "optimizer state", "gradient", "x floor", "x floor (cpu)"],
+        [[r["strategy"], f"{r['ms_per_step']:.2f}", f"{r['cpu_ms_per_step']:.2f}", format_bytes(r["optimizer_bytes"]),
+          format_bytes(r["grad_bytes"]), f"{r['ratio_to_floor']:.2f}", f"{r['cpu_ratio_to_floor']:.2f}"] for r in rows],
+    ))
+    targets = _freezing_targets(rows)
+    if targets:
+        print(_table(["target", "measured", "target", "ratio", "verdict"],
+                     [[t["figure"], t["measured"], t["target"], f"{t['ratio']:.2f}",
+                       "ok" if t["ratio"] <= 1 else "OVER"] for t in targets]))
+    return rows
+
+
 #: name -> function; ``python -m course_lib bench NAME`` runs one, no name runs all.
 BENCHMARKS: dict[str, Callable[[], object]] = {"notebooks": bench_notebooks, "threads": bench_threads,
-                                               "widgets": bench_widgets}
+                                               "widgets": bench_widgets, "freezing": bench_freezing}
 
 
 def _summary_rows(name: str, rows: list[dict]) -> list[dict]:
@@ -174,6 +241,8 @@ def _summary_rows(name: str, rows: list[dict]) -> list[dict]:
     if name == "widgets":
         return [{"benchmark": name, "figure": f"{r['explorer']}: {r['action']}", "measured": f"{r['median_ms']:.1f} ms",
                  "target": f"< {r['target_ms']:.0f} ms", "ratio": r["ratio"]} for r in rows]
+    if name == "freezing":
+        return _freezing_targets(rows)
     if name == "threads":  # why one thread is the default: it must not be slower than two when a core is busy
         out = []
         for load in ("quiet", "busy"):
