@@ -199,6 +199,10 @@ class RowRestorer:
 
 
 # ---------------------------------------------------------------- 5. and 6. buffer + trainable rows
+def _reindex_after_load(module: "_TrainableRows", incompatible_keys) -> None:
+    module._reindex()
+
+
 class _TrainableRows(nn.Module):
     """A frozen buffer ``(V, D)``, the ids to train ``(K,)`` and a Parameter ``(K, D)``."""
 
@@ -214,7 +218,7 @@ class _TrainableRows(nn.Module):
         self.register_buffer("trainable_ids", ids)
         self.register_parameter(self._param, nn.Parameter(weight[ids].clone()))
         self.register_buffer("slot", self._slots(), persistent=False)
-        self.register_load_state_dict_post_hook(lambda module, keys: module._reindex())
+        self.register_load_state_dict_post_hook(_reindex_after_load)  # a function, so the module pickles
 
     def _slots(self) -> torch.Tensor:
         """``slot[i]`` = where row ``i`` sits in the Parameter, or -1 if it is frozen. ``(V,)``"""

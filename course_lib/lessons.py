@@ -46,7 +46,7 @@ LESSONS: tuple[Lesson, ...] = (
            "default init and scale; parameter arithmetic; word vectors trained on the course corpus; "
            "GloVe / word2vec files; random vs frozen vs fine-tuned"),
     Lesson("05_partial_freezing", "Training only some rows",
-           "freeze pretrained rows and train new ones five ways; which ones leak; "
+           "freeze pretrained rows and train new ones six ways; which ones leak under which optimizer; "
            "`PartiallyFrozenEmbedding` at GloVe scale; growing a vocabulary"),
     Lesson("06_soft_prompts", "Soft prompts",
            "learned prompt vectors steering a frozen language model; accuracy vs trainable parameters; "

@@ -711,3 +711,14 @@ def test_grow_bad_arguments(args, kwargs, error, pattern):
 def test_grow_needs_an_embedding(emb):
     with pytest.raises(TypeError, match=r"emb must be an nn.Embedding; got (Linear|Tensor)"):
         grow_embedding(emb, 2)
+
+
+@pytest.mark.parametrize("cls", [PartiallyFrozenEmbedding, TrainableTokensEmbedding])
+def test_the_whole_module_pickles_and_loads_back(cls, tmp_path):
+    module = cls(torch.randn(10, 4), [7, 2, 5])
+    torch.save(module, tmp_path / "module.pt")
+    loaded = torch.load(tmp_path / "module.pt", weights_only=False)
+    ids = torch.tensor([[7, 1], [5, 2]])
+    assert torch.equal(loaded(ids), module(ids))
+    loaded.load_state_dict(cls(torch.zeros(10, 4), [1, 3, 4]).state_dict())  # the hook still re-indexes
+    assert loaded.slot.tolist() == [-1, 0, -1, 1, 2, -1, -1, -1, -1, -1]
