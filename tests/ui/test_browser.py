@@ -100,3 +100,36 @@ def test_training_stepper_steps_in_the_browser(lesson02):
         act=lambda box: box.locator("button.course-stepper-step").click(),
         mirror=lambda stepper: stepper.step(),
         reading_starts="step 1: rows king, queen got gradient")
+
+
+# ---- lesson 05: the stepper's strategy picker ------------------------------------------------
+
+def test_lesson05_stepper_holds_king_still_after_switching_to_partially_frozen(open_notebook):
+    from course_lib.widgets import TrainingStepper
+
+    notebook = open_notebook("05_partial_freezing.ipynb")
+    notebook.run_all()
+    notebook.page.locator(".course-stepper-readout").first.wait_for(timeout=180_000)
+    notebook.wait_idle(timeout=180_000)
+    box = notebook.page.locator(".course-stepper").first
+
+    def act(box):  # one step with zero_grad (king drifts), then partially_frozen and one more step
+        step = box.locator("button.course-stepper-step")
+        step.click()
+        _wait_for_readout(box.locator(".course-stepper-readout"), after_first_step)
+        box.locator(".course-stepper-strategy select").select_option("partially_frozen")
+        step.click()
+
+    def mirror(stepper):
+        stepper.step()
+        stepper.strategy.value = "partially_frozen"
+        stepper.step()
+
+    with _course_style():  # what the readout says after the first step, from a headless twin
+        twin = TrainingStepper(optimizer="AdamW", frozen=("king",), strategy="zero_grad")
+        twin.step()
+        after_first_step = twin.reading
+    assert "frozen (zero_grad): king moved" in after_first_step
+    _act_and_compare(box, "stepper", lambda: TrainingStepper(optimizer="AdamW", frozen=("king",), strategy="zero_grad"),
+                     act=act, mirror=mirror, reading_starts="step 2: row queen got gradient")
+    assert "frozen (partially_frozen): king still" in box.locator(".course-stepper-readout").inner_text()
