@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 __all__ = ["SETUP_CELL", "STUB", "StudentCopies", "apply_setup_cell", "make_student_copies", "set_slide_metadata",
-           "setup_cell_problem", "slide_types", "split_at_headings", "student_notebook"]
+           "setup_cell_problem", "slide_types", "solution_only_names", "split_at_headings", "student_notebook"]
 
 #: The first lines of every lesson's first code cell (a test checks each notebook).
 #: ``COURSE_REPO`` may name anything ``pip install`` accepts: ``git+https://...`` or a folder.
@@ -122,6 +122,61 @@ def student_notebook(nb):
     for i, cell in enumerate(nb.cells):  # the numbered ids of a clean notebook, as nbtools.clean gives them
         cell.id = str(i)
     return nb
+
+
+def _names(source: str, ctx) -> set[str]:
+    """Names a cell binds (``ctx=ast.Store``: assignments, defs, imports) or reads (``ast.Load``)."""
+    import ast
+
+    lines = [line for line in source.split("\n") if not line.lstrip().startswith(("%", "!"))]  # IPython magics
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set()
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ctx)}
+    if ctx is ast.Store:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+def solution_only_names(nb) -> list[tuple[int, list[str]]]:
+    r"""Cells that read a name only a reference answer defines: they break in a student copy.
+
+    A student copy replaces each answer with :data:`STUB`, so a later cell that uses, say, a
+    variable the answer set raises ``NameError`` for a learner who has not answered yet.
+
+    Returns:
+        list of ``(cell index, sorted names)``; empty when the copy runs top to bottom.
+
+    Examples::
+
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[
+        ...     nbformat.v4.new_code_cell("# BEGIN SOLUTION\nrows = {1, 2}\nanswer = rows\n# END SOLUTION"),
+        ...     nbformat.v4.new_code_cell("print(len(rows))")])
+        >>> solution_only_names(nb)
+        [(1, ['rows'])]
+    """
+    import ast
+
+    only_there, found = set(), []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        source = _source(cell)
+        rest = _SOLUTION.sub("\n", source)
+        if rest == source:
+            bad = sorted((_names(source, ast.Load) & only_there) - _names(source, ast.Store))
+            if bad:
+                found.append((index, bad))
+        for match in _SOLUTION.finditer(source):
+            only_there |= _names(match.group(0), ast.Store)
+        only_there -= _names(rest, ast.Store)
+    return found
 
 
 class StudentCopies(dict):

@@ -11,7 +11,8 @@ from IPython.core.inputtransformer2 import TransformerManager
 
 from course_lib.__main__ import main
 from course_lib.classroom import (SETUP_CELL, STUB, apply_setup_cell, make_student_copies, set_slide_metadata,
-                                  setup_cell_problem, slide_types, split_at_headings, student_notebook)
+                                  setup_cell_problem, slide_types, solution_only_names, split_at_headings,
+                                  student_notebook)
 from course_lib.nbtools import execute, hygiene_problems, list_notebooks
 
 NOTEBOOKS = list_notebooks()
@@ -143,10 +144,32 @@ def test_student_copy_has_stubs_instead_of_solutions_and_no_outputs(path, studen
     assert "Student copy" in copy.cells[1].source and copy.cells[0].source == original.cells[0].source
 
 
-def test_student_copy_runs_and_reports_the_exercise_as_not_answered(student_dir):
-    nb, _ = execute(student_dir / "00_start_here.ipynb")
-    stub_cell = next(c for c in nb.cells if c.cell_type == "code" and STUB in c.source)
-    assert "Not answered" in json.dumps(stub_cell.outputs)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_lesson_cell_needs_a_name_only_a_reference_answer_defines(path):
+    """Otherwise the student copy, where answers are stubs, stops with a NameError."""
+    assert solution_only_names(_read(path)) == []
+
+
+def test_solution_only_names_sees_assignments_defs_and_imports_but_not_names_set_again():
+    new = nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        new("q1 = ex.q1.inputs()\n# BEGIN SOLUTION\nimport math\ndef f(x):\n    return x\n"
+            "a, b = 1, 2\nanswer = f(a)\n# END SOLUTION\nex.q1.check(answer)"),
+        new("print(q1, b)"), new("%time x = 1\nprint(math.pi)"), new("f = print\nf(f)"), new("b = 3\nprint(b)"),
+        new("print(a + b)")])
+    assert solution_only_names(nb) == [(1, ["b"]), (2, ["math"]), (5, ["a"])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_student_copy_runs_top_to_bottom_and_reports_each_exercise_as_not_answered(path, student_dir):
+    """A learner who answers nothing yet can still run the whole lesson: errors only where the lesson shows one."""
+    nb, _ = execute(student_dir / path.name)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [(c.source.split("\n")[0], o["ename"]) for c in code for o in c.outputs
+              if o.get("output_type") == "error" and "raises-exception" not in c.metadata.get("tags", [])]
+    assert errors == []
+    stubs = [c for c in code if STUB in c.source]
+    assert all("Not answered" in json.dumps(c.outputs) for c in stubs)
 
 
 def test_student_copies_never_overwrite_an_edited_copy_without_force(tmp_path, capsys):
