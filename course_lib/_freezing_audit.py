@@ -111,7 +111,7 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
     Introduced in notebooks/05_partial_freezing.ipynb.
     """
     from .freezing import STRATEGY_NAMES
-    from .freezing_strategies import STRATEGIES
+    from .freezing_strategies import STRATEGIES, holds_exactly
 
     strategies = list(STRATEGY_NAMES if strategies is None else strategies)
     optimizers = list(AUDIT_OPTIMIZERS if optimizers is None else optimizers)
@@ -153,10 +153,9 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
             strategy = STRATEGIES[strategy_name]()
             strategy.attach(weight, frozen)
             params = strategy.parameters(weight)
-            if opt is None or [id(p) for g in opt.param_groups for p in g["params"]] != [id(p) for p in params]:
+            if not holds_exactly(opt, params):
                 opt = make(params)
             at_freeze = strategy.table(weight).clone()
-            first_loss = last_loss = 0.5 * ((at_freeze[trainable] - targets[trainable]) ** 2).sum(-1).mean().item()
             for ids in batch_iter:
                 opt.zero_grad()
                 loss = _loss(strategy.embed(weight, ids), targets, ids)
@@ -164,13 +163,11 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
                 strategy.after_backward(weight, frozen)
                 opt.step()
                 strategy.after_step(weight, frozen)
-            with torch.no_grad():
-                table = strategy.table(weight)
-                last_loss = 0.5 * ((table[trainable] - targets[trainable]) ** 2).sum(-1).mean().item()
-            strategy.detach(weight)
             table = strategy.table(weight)
+            strategy.detach(weight)
             drift = (table[frozen] - at_freeze[frozen]).abs().max().item()
             moved = not torch.equal(table[trainable], at_freeze[trainable])
+            fell = _loss(table[trainable], targets, trainable) < _loss(at_freeze[trainable], targets, trainable)
             audit.rows.append({"strategy": strategy_name, "optimizer": opt_name, "max_drift": drift,
-                               "learned": moved and last_loss < first_loss})
+                               "learned": moved and bool(fell)})
     return audit

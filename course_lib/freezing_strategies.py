@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["STRATEGIES", "FreezingStrategy", "ZeroGradStrategy", "register_strategy", "zero_frozen_grads_"]
+__all__ = ["STRATEGIES", "FreezingStrategy", "ZeroGradStrategy", "holds_exactly", "register_strategy",
+           "zero_frozen_grads_"]
 
 
 class FreezingStrategy:
@@ -119,6 +120,26 @@ def zero_frozen_grads_(weight: torch.Tensor, frozen_ids: torch.Tensor) -> None:
         raise TypeError("zero_frozen_grads_ works on dense gradients; this one is sparse (sparse=True). "
                         "Use the grad_hook strategy or PartiallyFrozenEmbedding instead")
     weight.grad[frozen_ids] = 0
+
+
+def holds_exactly(optimizer: torch.optim.Optimizer | None, params) -> bool:
+    """Whether ``optimizer`` holds exactly the tensors ``params``, the same objects in the same order.
+
+    The protocol's rule for a strategy change: keep the optimizer (and its state) when this
+    is true, build a new one for ``params`` otherwise.
+
+    Examples::
+
+        >>> weight = torch.nn.Parameter(torch.zeros(2))
+        >>> opt = torch.optim.SGD([weight], lr=0.1)
+        >>> holds_exactly(opt, [weight]), holds_exactly(opt, [torch.nn.Parameter(torch.zeros(2))])
+        (True, False)
+
+    Introduced in notebooks/05_partial_freezing.ipynb.
+    """
+    held = [] if optimizer is None else [p for group in optimizer.param_groups for p in group["params"]]
+    params = list(params)
+    return optimizer is not None and len(held) == len(params) and all(p is q for p, q in zip(held, params))
 
 
 #: name -> strategy class; the stepper's "strategy" menu, in registration order.

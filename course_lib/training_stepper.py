@@ -14,7 +14,7 @@ import torch
 
 from ._blit import css
 from ._stepper_figure import build_figure
-from .freezing_strategies import STRATEGIES
+from .freezing_strategies import STRATEGIES, holds_exactly
 
 __all__ = ["ANCHORS", "OPTIMIZERS", "WORDS", "StepRecord", "TrainingStepper"]
 
@@ -225,8 +225,7 @@ class TrainingStepper:
             self._blocked = f"{self.strategy.value} cannot hold these frozen rows: {err}"
             return self.update() if redraw else None
         self._strategy, self._blocked = strategy, None
-        held = [] if self.opt is None else [p for group in self.opt.param_groups for p in group["params"]]
-        if len(held) != len(params) or any(p is not q for p, q in zip(held, params)):
+        if not holds_exactly(self.opt, params):
             self._note = _NEW_OPTIMIZER if self.opt is not None else ""   # (reset builds its own silently)
             self.opt = OPTIMIZERS[self.optimizer.value][1](params, self.lr.value)
         if redraw:
