@@ -1,7 +1,8 @@
 """Prototype measurements for lesson 06 (not part of the package): soft prompts vs baselines on a fixed TinyLM.
 
 python scripts_proto/measure_prompts.py --task sentiment --out /tmp/wip6/sent.jsonl [--configs ...] [--seeds 0 1 2]
-Each configuration name: discrete | zero | soft:P:init | full:lr | embed:lr | rows:lr
+Each configuration name: zero (sentence only) | discrete (hand-written suffix) | prefix (the same words before
+the sentence) | soft:P:init[:lr] | full:lr | embed:lr (whole tied table) | rows:lr (label-word rows only)
 """
 import argparse
 import json
@@ -18,7 +19,7 @@ from course_lib.prompts import PromptTunedModel
 DISCRETE = {"sentiment": ["because", "it", "was"], "topic": ["then", "we", "talked", "about"]}
 DEFAULT = {
     "sentiment": ["zero", "discrete"] + [f"soft:{p}:{i}" for p in (1, 5, 20) for i in ("random", "vocab", "labels")]
-                 + ["soft:5:text", "full:1e-3", "embed:1e-2", "rows:1e-1"],
+                 + ["soft:20:text", "full:1e-3", "embed:1e-2", "rows:1e-1"],
 }
 DEFAULT["topic"] = DEFAULT["sentiment"]
 
@@ -27,11 +28,12 @@ def run(name, task_name, seed, ckpt, steps, batch_size, prompt_lr):
     base, vocab = load_tiny_lm(ckpt)
     kind, *args = name.split(":")
     disc = DISCRETE[task_name]
-    train = make_task(task_name, "train", vocab, suffix=disc if kind == "discrete" else ())
-    val = make_task(task_name, "validation", vocab, suffix=disc if kind == "discrete" else ())
+    around = {"discrete": {"suffix": disc}, "prefix": {"prefix": disc}}.get(kind, {})  # hand-written prompts
+    train = make_task(task_name, "train", vocab, **around)
+    val = make_task(task_name, "validation", vocab, **around)
     n_base = sum(p.numel() for p in base.parameters())
     t0 = time.perf_counter()
-    if kind in ("zero", "discrete"):
+    if kind in ("zero", "discrete", "prefix"):
         model, trainable = base, 0
     elif kind == "soft":
         P, init = int(args[0]), args[1]
@@ -88,8 +90,8 @@ def main():
     ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     ap.add_argument("--ckpt", default="data/tinylm.pt")
     ap.add_argument("--steps", type=int, default=600)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--prompt-lr", type=float, default=0.3)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--prompt-lr", type=float, default=0.03)
     ap.add_argument("--out")
     ap.add_argument("--summarize", nargs="*", help="only print the table of these jsonl files")
     a = ap.parse_args()
@@ -99,7 +101,7 @@ def main():
     torch.set_num_threads(1)
     rows = []
     for config in a.configs or DEFAULT[a.task]:
-        seeds = [0] if config in ("zero", "discrete") else a.seeds
+        seeds = [0] if config in ("zero", "discrete", "prefix") else a.seeds
         for seed in seeds:
             r = run(config, a.task, seed, a.ckpt, a.steps, a.batch_size, a.prompt_lr)
             r.update(steps=a.steps, batch_size=a.batch_size)
