@@ -14,7 +14,8 @@ def tiny_lm(seed=0):
 
 
 def gpt2(seed=0):
-    transformers = pytest.importorskip("transformers")  # the optional `hf` extra
+    import transformers  # the `hf` extra, which `make test` installs: a missing package fails, never skips
+
     torch.manual_seed(seed)
     config = transformers.GPT2Config(vocab_size=V, n_positions=16, n_embd=D, n_layer=2, n_head=2,
                                      bos_token_id=0, eos_token_id=0)
