@@ -113,6 +113,25 @@ def _median_ms(action, repeats: int) -> tuple[float, float, float]:
     return statistics.median(wall), max(wall), statistics.median(cpu)
 
 
+def _prompt_history(num_vectors: int = 20, num_steps: int = 600, every: int = 25):
+    """A history of lesson 06's shape without training: a vocab-init prompt on the shipped TinyLM's
+    table drifting at random, 25 snapshots, a falling loss; and the table and vocab to read it with."""
+    import torch
+
+    from .lm import load_tiny_lm
+
+    base, vocab = load_tiny_lm()
+    table = base.get_input_embeddings().weight.detach()                                # (V, D)
+    gen = torch.Generator().manual_seed(0)
+    prompt = table[torch.randperm(len(table), generator=gen)[:num_vectors]].clone()   # (P, D)
+    steps = list(range(0, num_steps + 1, every))
+    snapshots = [prompt + 0.1 * (s / every) ** 0.5 * torch.randn(prompt.shape, generator=gen) for s in steps]
+    loss = (1.5 + 10 * torch.exp(-torch.arange(1, num_steps + 1) / 30) + 0.2 * torch.rand(num_steps, generator=gen))
+    history = {"step": list(range(1, num_steps + 1)), "loss": loss.tolist(), "snapshot_steps": steps,
+               "snapshots": snapshots}
+    return history, table, vocab
+
+
 def bench_widgets(repeats: int = 30) -> list[dict]:
     """Time each explorer's response to the actions a learner takes (setting a control's
     value runs the update synchronously, figure and readout included).
@@ -125,12 +144,24 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
         ``target_ms`` and ``ratio`` (median wall time / target).
     """
     from .data import load_vocab
-    from .widgets import OPTIMIZERS, GradientExplorer, TrainingStepper
+    from .widgets import OPTIMIZERS, GradientExplorer, PromptInspector, TrainingStepper
 
     explorer, stepper = GradientExplorer(), TrainingStepper()
     held = TrainingStepper(optimizer="AdamW", frozen=["king", "dog"], strategy="partially_frozen",
                            batch="king queen dog cat")
     words = GradientExplorer("the king", vocab=load_vocab())
+    inspector = PromptInspector(*_prompt_history(), k=3)
+
+    def select(i, first_visit=True):
+        if first_visit:
+            inspector._pngs.clear()   # draw the figure, as at the first visit of a step
+        inspector.slider.value = inspector.steps[(i * 7) % len(inspector.steps)]  # a different snapshot each time
+
+    def revisit(i):
+        if len(inspector._pngs) < len(inspector.steps):   # (at the first, warm-up call) see every step once
+            for step in inspector.steps:
+                inspector.slider.value = step
+        select(i, first_visit=False)
 
     def setter(widget, values):
         return lambda i: setattr(widget, "value", values[i % len(values)])
@@ -151,6 +182,8 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
         ("TrainingStepper", "optimizer (starts over)", setter(stepper.optimizer, [*OPTIMIZERS][1:] + ["SGD"])),
         ("TrainingStepper", "step (partially_frozen)", lambda i: held.step_button.click()),
         ("TrainingStepper", "strategy (new optimizer)", setter(held.strategy, ["zero_grad", "partially_frozen"])),
+        ("PromptInspector", "step (first visit: drawn)", select),
+        ("PromptInspector", "step (seen before: kept PNG)", revisit),
     ]
     rows = []
     for name, action, fn in actions:

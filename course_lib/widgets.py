@@ -10,6 +10,9 @@
   ``"zero_grad"`` are built in, and :func:`register_strategy` adds more (lesson 05 does).
   The optimizer is kept, state and all, while the strategy trains ``weight`` itself; one
   that trains Parameters of its own (``"partially_frozen"``) gets a new optimizer.
+- :class:`PromptInspector` (lesson 06): scrub a "step" slider through the snapshots of a soft
+  prompt's training (``train_verbalizer(..., snapshot_every=k)``) and see the loss, each prompt
+  vector's nearest words (cosine) and how far each vector has moved since step 0.
 
 Every explorer is a plain object that owns its child widgets and its state: its
 ``update()`` reads the controls, recomputes, redraws one reused Agg figure (static parts
@@ -39,6 +42,18 @@ Checkbox "scale_grad_by_freq"                  ``course-stepper-reset`` Button "
                                                ``course-stepper-readout`` HTML
 =============================================  =============================================
 
+=============================================
+PromptInspector
+=============================================
+``course-prompt-inspector`` (the whole box)
+``course-prompt-step`` SelectionSlider "step"
+(the snapshot steps; starts at the last)
+``course-prompt-figure`` Image (PNG)
+``course-prompt-readout`` HTML
+``course-prompt-table`` HTML (a table: one row
+per prompt vector, its ``k`` nearest words)
+=============================================
+
 Readouts a test can wait for (the explorers' defaults)::
 
     GradientExplorer(), reduction "mean" (at start):
@@ -53,8 +68,19 @@ Readouts a test can wait for (the explorers' defaults)::
       step 1: rows king, queen got gradient; 2 rows moved, max move 0.826 (king)
     ... after choosing a strategy with Parameters of its own, the reading ends (until the next step):
       ...; new optimizer for the trainable rows; its state starts empty
+    PromptInspector(history, table, vocab), history with snapshot_steps [0, 10, 20] and
+    losses 2.0 (steps 1-10), 1.0 (steps 11-20), window=10 (tests/test_prompt_inspector.py), at start:
+      step 20 of 20: loss 1.000 (mean of steps 11-20); 2 of 3 vectors changed their nearest word
+      since step 0; moved most: vector 0 (by 2.142), now nearest to d (0.932)
+    ... after select(0):
+      step 0 of 20: the starting prompt (3 vectors), before training; loss at step 1: 2.000
+    PromptInspector in notebooks/06_soft_prompts.ipynb (20 vectors, vocab init, 600 steps, lr 0.03,
+    batch 16, seed 0, snapshot_every=25), after select(300), for example (measured, not tested here):
+      step 300 of 600: loss 1.471 (mean of steps 276-300); 19 of 20 vectors changed their nearest
+      word since step 0; moved most: vector 4 (by 4.818), now nearest to for (0.415)
 
-(each reading is one line; ``tests/test_widgets.py`` checks these exact strings).
+(each reading is one line; ``tests/test_widgets.py`` and ``tests/test_prompt_inspector.py`` check
+these exact strings).
 
 Introduced in notebooks/02_gradient_flow.ipynb.
 """
@@ -62,7 +88,8 @@ from __future__ import annotations
 
 from .freezing_strategies import STRATEGIES, FreezingStrategy, ZeroGradStrategy, register_strategy
 from .gradient_explorer import GradientExplorer
+from .prompt_inspector import PromptInspector
 from .training_stepper import OPTIMIZERS, StepRecord, TrainingStepper
 
-__all__ = ["OPTIMIZERS", "STRATEGIES", "FreezingStrategy", "GradientExplorer", "StepRecord", "TrainingStepper",
-           "ZeroGradStrategy", "register_strategy"]
+__all__ = ["OPTIMIZERS", "STRATEGIES", "FreezingStrategy", "GradientExplorer", "PromptInspector", "StepRecord",
+           "TrainingStepper", "ZeroGradStrategy", "register_strategy"]

@@ -498,7 +498,7 @@ def test_bench_widgets_times_every_action(capsys):
 
     rows = bench_widgets(repeats=1)
     assert BENCHMARKS["widgets"] is bench_widgets
-    assert {r["explorer"] for r in rows} == {"GradientExplorer", "GradientExplorer(vocab)", "TrainingStepper"}
+    assert {r["explorer"] for r in rows} == {"GradientExplorer", "GradientExplorer(vocab)", "TrainingStepper", "PromptInspector"}
     assert {"reduction", "step", "history", "step (partially_frozen)", "strategy (new optimizer)"} <= \
         {r["action"] for r in rows}
     for r in rows:
