@@ -26,7 +26,7 @@ from .data import load_sentences
 from .toyworld import LABEL_WORDS
 from .vocab import Vocab
 
-__all__ = ["VerbalizerTask", "evaluate", "make_task", "readout_logits", "train_verbalizer"]
+__all__ = ["VerbalizerTask", "evaluate", "make_task", "readout_logits", "sentiment_first", "train_verbalizer"]
 
 
 @dataclass
@@ -84,6 +84,30 @@ def make_task(task: str, split: str, vocab: Vocab, *, prefix: Sequence[str] = ()
                           classes)
 
 
+def sentiment_first(split: str) -> torch.Tensor:
+    """Which sentences of ``split`` say how we felt *before* what happened: ``(N,)`` bools.
+
+    The toy world writes a sentence as an event and a feeling joined by "when" or
+    "because" in either order ("it was lovely ... when the rider played cycling" or "we
+    drank wine ... because it was fantastic"). A sentence counts as feeling-first when a
+    sentiment word comes before its "when". At its last word such a sentence is about the
+    event, so a model reading it left to right has to carry the feeling to the end.
+
+    Examples::
+
+        >>> first = sentiment_first("validation")
+        >>> first.shape, first.dtype
+        (torch.Size([600]), torch.bool)
+
+    Introduced in notebooks/06_soft_prompts.ipynb.
+    """
+    from .toyworld import CATEGORIES
+
+    mood = {w for c, words in CATEGORIES.items() if c.startswith(("positive", "negative")) for w in words}
+    return torch.tensor([("when" in s.tokens and any(w in mood for w in s.tokens[:s.tokens.index("when")]))
+                         for s in load_sentences(split)])
+
+
 def readout_logits(model: nn.Module, batch: VerbalizerTask) -> torch.Tensor:
     """The next-token logits after each row's last real token: ``(B, V)``.
 
@@ -117,15 +141,20 @@ def evaluate(model: nn.Module, task: VerbalizerTask, batch_size: int = 300) -> d
 
 def train_verbalizer(model: nn.Module, task: VerbalizerTask, params: Iterable[torch.Tensor] | None = None, *,
                      num_steps: int = 600, lr: float = 0.3, batch_size: int = 32, seed: int = 0,
-                     log_every: int = 0) -> dict[str, list[float]]:
+                     log_every: int = 0, snapshot_every: int = 0) -> dict[str, list]:
     """Train ``params`` (default: the ones that require grad) so the model emits each row's label word.
 
     The loss is the cross-entropy over the whole vocabulary at the readout position (the
     label word is an ordinary next token, as in the published prompt tuning), Adam at ``lr``,
     ``batch_size`` rows drawn at random each step by a generator seeded with ``seed``.
 
+    With ``snapshot_every=k``, a CPU copy of the first trained tensor (for a
+    :class:`~course_lib.prompts.PromptTunedModel`, the prompt) is kept before step 1 and
+    after every k-th step: what :class:`~course_lib.widgets.PromptInspector` scrubs through.
+
     Returns:
-        dict: ``step``, ``loss`` (per step) and ``seconds`` (the wall time, one entry).
+        dict: ``step``, ``loss`` (per step), ``seconds`` (the wall time, one entry) and, with
+        ``snapshot_every``, ``snapshot_steps`` (0, k, 2k, ...) and ``snapshots`` (one tensor each).
     """
     params = [p for p in (model.parameters() if params is None else params) if p.requires_grad]
     if not params:
@@ -134,6 +163,8 @@ def train_verbalizer(model: nn.Module, task: VerbalizerTask, params: Iterable[to
     gen = torch.Generator().manual_seed(seed)
     device = params[0].device
     history = {"step": [], "loss": []}
+    if snapshot_every:
+        history["snapshot_steps"], history["snapshots"] = [0], [params[0].detach().cpu().clone()]
     start = time.perf_counter()
     model.train()
     for step in range(1, num_steps + 1):
@@ -145,6 +176,9 @@ def train_verbalizer(model: nn.Module, task: VerbalizerTask, params: Iterable[to
         optimizer.step()
         history["step"].append(step)
         history["loss"].append(loss.item())
+        if snapshot_every and step % snapshot_every == 0:
+            history["snapshot_steps"].append(step)
+            history["snapshots"].append(params[0].detach().cpu().clone())
         if log_every and step % log_every == 0:
             print(f"step {step}: loss {loss.item():.3f}")
     model.eval()

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-__all__ = ["INITS", "PromptTunedModel", "SoftPrompt", "nearest_tokens"]
+__all__ = ["INITS", "PromptTunedModel", "SoftPrompt", "generate", "nearest_tokens"]
 
 #: the ways a soft prompt can start
 INITS = ("random", "vocab", "text", "labels")
@@ -248,3 +248,47 @@ def nearest_tokens(prompt_weight: torch.Tensor, embedding_weight: torch.Tensor, 
         scores, ids = (p @ e.T).topk(k, dim=1)                                                # (P, k)
     return [[(words[i], round(s, 4)) if return_scores else words[i] for i, s in zip(row_ids, row_scores)]
             for row_ids, row_scores in zip(ids.tolist(), scores.tolist())]
+
+
+@torch.no_grad()
+def generate(model: nn.Module, input_ids: torch.Tensor, max_new_tokens: int = 8, *,
+             eos_id: int | None = None) -> torch.Tensor:
+    r"""Greedy decoding: append the most likely next token ``max_new_tokens`` times.
+
+    Every step runs the whole model on everything so far, so a :class:`PromptTunedModel`
+    puts its prompt in front at every step (no cache to forget it in). The ids returned are
+    the input and the new tokens; a prompt has no ids, so it is never in them.
+
+    Args:
+        model (nn.Module): a :class:`~course_lib.models.TinyLM`, a :class:`PromptTunedModel`,
+            or any model whose output has ``.logits`` of shape ``(B, L, V)``.
+        input_ids (Tensor): ``(B, T)`` ids, no padding (every row the same length).
+        max_new_tokens (int, optional): tokens to add. Default: ``8``.
+        eos_id (int, optional): stop once every row has emitted this id. Default: never stop early.
+
+    Returns:
+        Tensor: ``(B, T + n)`` ids, ``n <= max_new_tokens``.
+
+    Examples::
+
+        >>> from course_lib.models import TinyLM, TinyLMConfig
+        >>> base = TinyLM(TinyLMConfig(vocab_size=20, d_model=16, n_heads=2, max_len=12))
+        >>> tuple(generate(base, torch.tensor([[3, 5]]), max_new_tokens=4).shape)
+        (1, 6)
+
+    Introduced in notebooks/06_soft_prompts.ipynb.
+    """
+    if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2 or input_ids.dtype != torch.long:
+        raise ValueError(f"input_ids must be a (B, T) tensor of int64 ids; got "
+                         f"{getattr(input_ids, 'shape', input_ids)!r}; for one sentence use ids.unsqueeze(0)")
+    n = _positive_int("max_new_tokens", max_new_tokens)
+    was_training = model.training
+    model.eval()
+    ids = input_ids
+    for _ in range(n):
+        next_id = model(input_ids=ids).logits[:, -1].argmax(dim=-1, keepdim=True)   # (B, 1): after the last token
+        ids = torch.cat([ids, next_id], dim=1)                                      # (B, T + 1)
+        if eos_id is not None and bool((next_id == eos_id).all()):
+            break
+    model.train(was_training)
+    return ids
