@@ -167,3 +167,25 @@ def test_wrapper_rejects_a_model_without_input_embeddings():
     with pytest.raises(TypeError, match="get_input_embeddings"):
         PromptTunedModel(torch.nn.Linear(3, 3), P)
     assert set(INITS) == {"random", "vocab", "text", "labels"}
+
+
+def test_generate_keeps_the_prompt_at_every_step_and_stops_at_eos():
+    from course_lib.prompts import generate
+
+    torch.manual_seed(0)
+    base = TinyLM(TinyLMConfig(vocab_size=12, d_model=16, n_heads=2, max_len=16))
+    model = PromptTunedModel(base, 3, generator=torch.Generator().manual_seed(1))
+    ids = torch.tensor([[4, 5], [6, 7]])
+    out = generate(model, ids, max_new_tokens=5)
+    expected = ids
+    for _ in range(5):  # by hand: the prompt model on everything so far, every step
+        with torch.no_grad():
+            expected = torch.cat([expected, model(expected).logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    assert torch.equal(out, expected) and model.training
+    first = int(out[0, 2])
+    stopped = generate(model, ids[:1], max_new_tokens=5, eos_id=first)
+    assert stopped.shape == (1, 3)                          # stopped once every row emitted eos_id
+    with pytest.raises(ValueError, match="ids.unsqueeze\\(0\\)"):
+        generate(model, ids[0], max_new_tokens=2)
+    with pytest.raises(ValueError, match="max_new_tokens must be a positive int"):
+        generate(model, ids, max_new_tokens=0)
