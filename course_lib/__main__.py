@@ -1,5 +1,5 @@
 """The course's command line: ``python -m course_lib doctor | make-data | notebooks | bench | student | slides |
-site | setup-cell``."""
+site | setup-cell | train-tinylm | prompt-study``."""
 from __future__ import annotations
 
 import argparse
@@ -126,7 +126,26 @@ def _setup_cell(args) -> int:
     return 1 if problems else 0
 
 
+def _train_tinylm(rest: list[str]) -> int:
+    from .lm import main as train_main
+
+    return train_main(rest)
+
+
+def _prompt_study(rest: list[str]) -> int:
+    from .prompt_study import main as study_main
+
+    return study_main(rest)
+
+
+#: commands with options of their own: the rest of the line goes to them unparsed
+_PASS_THROUGH = {"train-tinylm": _train_tinylm, "prompt-study": _prompt_study}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in _PASS_THROUGH:
+        return _PASS_THROUGH[argv[0]](argv[1:])
     parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -172,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
     p.add_argument("--check", action="store_true", help="only report the notebooks that do not follow it")
     p.set_defaults(func=_setup_cell)
+
+    sub.add_parser("train-tinylm", help="re-train lesson 06's TinyLM into data/tinylm.pt (about 2 min; "
+                                        "train-tinylm --help for its options)")
+    sub.add_parser("prompt-study", help="run lesson 06's comparison grid into data/prompt_study.json (about "
+                                        "10 min; prompt-study --help for its options)")
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -57,6 +57,14 @@ that the files regenerate byte for byte; `cd data && sha256sum -c SHA256SUMS` ch
 | `toyworld/vocab.json` | `course_lib.Vocab` of the corpus ({vocab_size} entries with `<pad>` and `<unk>`), most frequent first |
 | `SHA256SUMS` | SHA-256 of every file above, in `sha256sum` format |
 | `.gitattributes` | keeps git from changing line endings, so the checksums hold on every OS |
+
+Lesson 06 adds two files that `make-data` does not write (they come from training, not from
+the grammar), each with the command that re-creates it:
+
+| file | what it holds |
+| --- | --- |
+| `tinylm.pt` | the pretrained `TinyLM` (0.55 MB, `torch.load(weights_only=True)`); `python -m course_lib train-tinylm --force` re-trains it in about 2 minutes on one CPU thread, bit for bit |
+| `prompt_study.json` | lesson 06's comparison: the emit and rank accuracy of every method, task and seed; `python -m course_lib prompt-study` re-runs it in about 10 minutes on one thread |
 """
 
 

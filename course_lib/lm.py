@@ -173,7 +173,7 @@ def load_tiny_lm(path: str | os.PathLike = CHECKPOINT, *, map_location=None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_lib.lm [--out PATH] [--steps N] [--seed S]``: re-train and save the course's TinyLM.
+    """``python -m course_lib train-tinylm [--out PATH] [--steps N] [--seed S] [--force]``: re-train and save the course's TinyLM.
 
     Introduced in notebooks/06_soft_prompts.ipynb.
     """
@@ -181,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=CHECKPOINT, help=f"where to write (default: {CHECKPOINT})")
     parser.add_argument("--steps", type=int, default=2500, help="optimizer steps (default: 2500)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the init and the batches (default: 0)")
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     args = parser.parse_args(argv)
+    if args.out.exists() and not args.force:
+        parser.error(f"{args.out} exists; pass --force to replace it, or --out to write elsewhere")
     torch.set_num_threads(1)  # small ops: one thread is fastest and reproducible (see TESTING_FACTS)
     model, summary = pretrain_tiny_lm(num_steps=args.steps, seed=args.seed)
     path = save_tiny_lm(args.out, model, lm_vocab(), summary)

@@ -11,6 +11,7 @@ from .lesson02 import plot_gradient_memory, plot_row_drift
 from .lesson03 import plot_images, plot_position_similarity
 from .lesson04 import plot_histories, plot_init_histograms
 from .lesson05 import plot_freezing_costs
+from .lesson06 import plot_prompt_study
 from .lesson07 import plot_collisions, plot_memory_breakdown, plot_scaling
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "plot_lookup_cost",
     "plot_memory_breakdown",
     "plot_position_similarity",
+    "plot_prompt_study",
     "plot_row_drift",
     "plot_scaling",
     "plot_table",

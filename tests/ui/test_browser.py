@@ -133,3 +133,41 @@ def test_lesson05_stepper_holds_king_still_after_switching_to_partially_frozen(o
     _act_and_compare(box, "stepper", lambda: TrainingStepper(optimizer="AdamW", frozen=("king",), strategy="zero_grad"),
                      act=act, mirror=mirror, reading_starts="step 2: row queen got gradient")
     assert "frozen (partially_frozen): king still" in box.locator(".course-stepper-readout").inner_text()
+
+
+# ---- lesson 06: the prompt inspector -------------------------------------------------------
+
+def test_lesson06_prompt_inspector_scrubs_back_one_snapshot(open_notebook):
+    import torch
+
+    from course_lib.lm import load_tiny_lm
+    from course_lib.prompt_tasks import make_task, train_verbalizer
+    from course_lib.prompts import PromptTunedModel
+    from course_lib.runtime import num_threads
+    from course_lib.widgets import PromptInspector
+
+    notebook = open_notebook("06_soft_prompts.ipynb")
+    notebook.run_all()
+    notebook.page.locator(".course-prompt-readout").first.wait_for(timeout=180_000)
+    notebook.wait_idle(timeout=180_000)
+    box = notebook.page.locator(".course-prompt-inspector").first
+
+    def lesson_inspector():  # the notebook's training, repeated here as the kernel ran it
+        torch.set_num_threads(num_threads())
+        torch.manual_seed(0)
+        base, vocab = load_tiny_lm()
+        model = PromptTunedModel(base, 20, "vocab", generator=torch.Generator().manual_seed(0))
+        history = train_verbalizer(model, make_task("sentiment", "train", vocab), num_steps=600, lr=0.03,
+                                   batch_size=16, seed=0, snapshot_every=25)
+        inspector = PromptInspector(history, base.get_input_embeddings().weight, vocab, k=3)
+        inspector.select(600)  # the notebook scrubbed to 0 and back; end where it ended
+        return inspector
+
+    def act(box):  # the slider's handle, one step to the left: step 575
+        handle = box.locator(".course-prompt-step .noUi-handle").first
+        handle.focus()
+        handle.press("ArrowLeft")
+
+    _act_and_compare(box, "prompt", lesson_inspector, act=act, mirror=lambda inspector: inspector.select(575),
+                     reading_starts="step 575 of 600: loss")
+    assert box.locator(".course-prompt-table").inner_text().count("\n") >= 20   # one row per prompt vector
