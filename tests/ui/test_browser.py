@@ -102,16 +102,20 @@ def test_training_stepper_steps_in_the_browser(lesson02):
         reading_starts="step 1: rows king, queen got gradient")
 
 
+def _run_and_find(notebook, box_class: str, readout_class: str | None = None):
+    """Run the whole notebook, wait until its explorer has drawn and the kernel is idle; the explorer's box."""
+    notebook.run_all()
+    notebook.page.locator(f".{readout_class or box_class + '-readout'}").first.wait_for(timeout=180_000)
+    notebook.wait_idle(timeout=180_000)
+    return notebook.page.locator(f".{box_class}").first
+
+
 # ---- lesson 05: the stepper's strategy picker ------------------------------------------------
 
 def test_lesson05_stepper_holds_king_still_after_switching_to_partially_frozen(open_notebook):
     from course_lib.widgets import TrainingStepper
 
-    notebook = open_notebook("05_partial_freezing.ipynb")
-    notebook.run_all()
-    notebook.page.locator(".course-stepper-readout").first.wait_for(timeout=180_000)
-    notebook.wait_idle(timeout=180_000)
-    box = notebook.page.locator(".course-stepper").first
+    box = _run_and_find(open_notebook("05_partial_freezing.ipynb"), "course-stepper")
 
     def act(box):  # one step with zero_grad (king drifts), then partially_frozen and one more step
         step = box.locator("button.course-stepper-step")
@@ -146,11 +150,7 @@ def test_lesson06_prompt_inspector_scrubs_back_one_snapshot(open_notebook):
     from course_lib.runtime import num_threads
     from course_lib.widgets import PromptInspector
 
-    notebook = open_notebook("06_soft_prompts.ipynb")
-    notebook.run_all()
-    notebook.page.locator(".course-prompt-readout").first.wait_for(timeout=180_000)
-    notebook.wait_idle(timeout=180_000)
-    box = notebook.page.locator(".course-prompt-inspector").first
+    box = _run_and_find(open_notebook("06_soft_prompts.ipynb"), "course-prompt-inspector", "course-prompt-readout")
 
     def lesson_inspector():  # the notebook's training, repeated here as the kernel ran it
         torch.set_num_threads(num_threads())
