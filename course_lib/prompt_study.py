@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 
 from .data import DATA_DIR, _write_atomic
+from .freezing import mask_frozen_grads
 from .lm import CHECKPOINT, load_tiny_lm
 from .prompt_tasks import evaluate, make_task, train_verbalizer
 from .prompts import PromptTunedModel
@@ -120,9 +121,9 @@ def run_method(m: Method | str, task: str, seed: int = 0, *, device=None,
         table = base.get_input_embeddings().weight                              # (V, D), tied to the output
         params, trainable = [table.requires_grad_(True)], table.numel()
         if m.kind == "rows":  # lesson 05's hook: Adam without weight decay leaves zero-gradient rows exactly put
-            keep = torch.zeros(table.shape[0], 1, device=table.device)
-            keep[train.label_word_ids] = 1.0
-            table.register_hook(lambda g: g * keep)
+            frozen = torch.ones(table.shape[0], dtype=torch.bool)
+            frozen[train.label_word_ids] = False
+            mask_frozen_grads(table, frozen.nonzero().flatten().to(table.device))
             trainable = len(train.label_word_ids) * table.shape[1]
     elif m.kind == "full":
         trainable = sum(p.numel() for p in base.parameters())
