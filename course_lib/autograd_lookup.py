@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .lookup import check_ids
+from ._util import is_int
 
 __all__ = ["ManualEmbedding", "gradient_memory", "manual_embedding"]
 
@@ -109,7 +110,7 @@ def manual_embedding(ids: torch.Tensor, weight: torch.Tensor, padding_idx: int |
         raise ValueError(f"ids are on {ids.device} but weight is on {weight.device}; "
                          f"move them together, e.g. ids.to(weight.device)")
     if padding_idx is not None:
-        if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) \
+        if not is_int(padding_idx) \
                 or not -num_embeddings <= padding_idx < num_embeddings:
             raise ValueError(f"padding_idx must be None or an int in {-num_embeddings}..{num_embeddings - 1} "
                              f"for a table of {num_embeddings} rows; got {padding_idx!r}")

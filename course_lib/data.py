@@ -1,6 +1,7 @@
-"""The course's ``data/`` folder: writing it byte-identically, checking it, loading from it.
+"""The course's ``data/`` folder: what it holds, checking it, loading from it.
 
-Everything in ``data/`` is made by :func:`make_data` from :mod:`course_lib.toyworld` with a
+Everything in ``data/`` is made by :func:`build_files` (written by ``python -m course_lib
+make-data``, :mod:`course_lib.tools.make_data`) from :mod:`course_lib.toyworld` with a
 fixed seed, and ``data/SHA256SUMS`` records its checksums (``cd data && sha256sum -c
 SHA256SUMS`` checks them). The loaders read ``data/`` when it exists and otherwise (the
 package installed without the repository, e.g. on Colab) generate the same data in memory,
@@ -21,9 +22,8 @@ from .toyworld import Sentence
 from .vocab import Vocab
 
 __all__ = [
-    "CORPUS_TOKENS", "DATA_DIR", "FILES", "SEED", "SPLIT_SIZES", "check_reproducible",
-    "load_corpus", "load_ground_truth", "load_sentences", "load_vocab", "make_data",
-    "verify_data",
+    "CHECKSUMS", "CORPUS_TOKENS", "DATA_DIR", "FILES", "SEED", "SPLIT_SIZES", "build_files", "load_corpus",
+    "load_ground_truth", "load_sentences", "load_vocab", "read_checksums", "sha256", "verify_data",
 ]
 
 #: the repository's ``data/`` folder (absent when course_lib is installed on its own)
@@ -37,7 +37,7 @@ SPLIT_SIZES = {"train": 1200, "validation": 600, "test": 600}
 #: the files :func:`make_data` writes besides ``SHA256SUMS``, by path inside ``data/``
 FILES = (".gitattributes", "README.md", "toyworld/corpus.txt", "toyworld/ground_truth.json",
          "toyworld/sentences.tsv", "toyworld/vocab.json")
-_SUMS = "SHA256SUMS"
+CHECKSUMS = "SHA256SUMS"
 _TSV_HEADER = "text\ttopic\tsentiment\tsplit"
 _REGENERATE = "`python -m course_lib make-data` regenerates it"
 
@@ -68,12 +68,17 @@ the grammar), each with the command that re-creates it:
 """
 
 
-def _sha256(data: bytes) -> str:
+def sha256(data: bytes) -> str:
+    """The SHA-256 of ``data`` as 64 hex digits, as ``sha256sum`` prints it."""
     return hashlib.sha256(data).hexdigest()
 
 
-def _build() -> dict[str, bytes]:
-    """Every file of the data set, by relative path, as bytes (``SHA256SUMS`` last)."""
+def build_files() -> dict[str, bytes]:
+    """Every file of the data set, by path inside ``data/``, as bytes (``SHA256SUMS`` last).
+
+    What ``python -m course_lib make-data`` writes, and what the loaders generate in memory
+    when there is no ``data/`` folder.
+    """
     corpus = toyworld.generate(CORPUS_TOKENS, seed=SEED)
     rows = [_TSV_HEADER] + [f"{s.text}\t{s.topic}\t{s.sentiment}\t{split}" for split, n in
                             SPLIT_SIZES.items() for s in toyworld.labelled(n, split=split, seed=SEED)]
@@ -92,90 +97,25 @@ def _build() -> dict[str, bytes]:
         "toyworld/sentences.tsv": "".join(r + "\n" for r in rows).encode("utf-8"),
         "toyworld/vocab.json": vocab_bytes,
     }
-    files[_SUMS] = "".join(f"{_sha256(files[rel])}  {rel}\n" for rel in sorted(files)).encode("ascii")
+    files[CHECKSUMS] = "".join(f"{sha256(files[rel])}  {rel}\n" for rel in sorted(files)).encode("ascii")
     return files
 
 
-def _read_sums(data_dir: Path) -> tuple[dict[str, str] | None, list[str]]:
+def read_checksums(data_dir: Path) -> tuple[dict[str, str] | None, list[str]]:
     """The checksums recorded in ``data_dir/SHA256SUMS`` and the problems met reading them."""
-    path = data_dir / _SUMS
+    path = data_dir / CHECKSUMS
     if not path.is_file():
-        return None, [f"{data_dir.name}/{_SUMS} is missing; {_REGENERATE}"]
+        return None, [f"{data_dir.name}/{CHECKSUMS} is missing; {_REGENERATE}"]
     sums, problems = {}, []
     for lineno, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1):
         hexdigest, sep, rel = line.partition("  ")
         bad_path = not rel or rel.startswith("/") or ".." in Path(rel).parts
         bad_hex = len(hexdigest) != 64 or any(c not in "0123456789abcdef" for c in hexdigest)
         if not sep or bad_hex or bad_path:
-            problems.append(f"{data_dir.name}/{_SUMS} line {lineno} is not '<sha256>  <path>': {line!r}")
+            problems.append(f"{data_dir.name}/{CHECKSUMS} line {lineno} is not '<sha256>  <path>': {line!r}")
         else:
             sums[rel] = hexdigest
     return sums, problems
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def make_data(out_dir: str | os.PathLike = DATA_DIR, *, force: bool = False) -> list[Path]:
-    """Write the course data into ``out_dir``, byte-identical on every run and machine.
-
-    Nothing a user wrote is overwritten: a file already in ``out_dir`` may be replaced
-    only if it still has the checksum ``out_dir/SHA256SUMS`` recorded for it (it is a
-    stale generated file) or already has the new content. Each file is written to a
-    temporary file and renamed, so a crash never leaves half a file.
-
-    Args:
-        out_dir (str or Path, optional): where to write. Default: :data:`DATA_DIR`.
-        force (bool, optional): replace edited files too (CLI: ``make-data --force``).
-            Default: ``False``.
-
-    Returns:
-        list of Path: every file of the data set, ``SHA256SUMS`` last.
-
-    Examples::
-
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     paths = make_data(tmp)
-        ...     problems = verify_data(tmp)
-        >>> [p.name for p in paths][-3:], problems
-        (['sentences.tsv', 'vocab.json', 'SHA256SUMS'], [])
-
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
-    """
-    out_dir = Path(out_dir)
-    files = _build()
-    recorded = _read_sums(out_dir)[0] or {}
-    edited = []
-    for rel, data in files.items():
-        path = out_dir / rel
-        if not path.exists():
-            continue
-        old = path.read_bytes() if path.is_file() else None
-        if old == data or rel == _SUMS or (old is not None and recorded.get(rel) == _sha256(old)):
-            continue
-        edited.append(rel)
-    if edited and not force:
-        raise FileExistsError(
-            f"make_data will not overwrite {len(edited)} file(s) in {out_dir} that differ from what "
-            f"was generated (edited by someone?): {', '.join(edited)}. Move them away, or pass "
-            "force=True (`python -m course_lib make-data --force`) to replace them."
-        )
-    for rel, data in files.items():
-        _write_atomic(out_dir / rel, data)
-    return [out_dir / rel for rel in files]
 
 
 def verify_data(data_dir: str | os.PathLike = DATA_DIR) -> list[str]:
@@ -183,7 +123,7 @@ def verify_data(data_dir: str | os.PathLike = DATA_DIR) -> list[str]:
 
     Checks that ``SHA256SUMS`` exists and lists every file of the data set, and that
     every listed file exists with its recorded checksum. It does not regenerate
-    anything (for that see :func:`check_reproducible`).
+    anything (for that see ``python -m course_lib make-data --check``).
 
     Args:
         data_dir (str or Path, optional): the folder to check. Default: :data:`DATA_DIR`.
@@ -201,48 +141,19 @@ def verify_data(data_dir: str | os.PathLike = DATA_DIR) -> list[str]:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return [f"{data_dir} does not exist; {_REGENERATE}"]
-    sums, problems = _read_sums(data_dir)
+    sums, problems = read_checksums(data_dir)
     if sums is None:
         return problems
     name = data_dir.name
-    problems += [f"{name}/{rel} is not listed in {_SUMS}; {_REGENERATE}"
+    problems += [f"{name}/{rel} is not listed in {CHECKSUMS}; {_REGENERATE}"
                  for rel in FILES if rel not in sums]
     for rel, hexdigest in sums.items():
         path = data_dir / rel
         if not path.is_file():
             problems.append(f"{name}/{rel} is missing; {_REGENERATE}")
-        elif _sha256(path.read_bytes()) != hexdigest:
-            problems.append(f"{name}/{rel} does not match its checksum in {_SUMS} (edited or "
+        elif sha256(path.read_bytes()) != hexdigest:
+            problems.append(f"{name}/{rel} does not match its checksum in {CHECKSUMS} (edited or "
                             "corrupted); `python -m course_lib make-data --force` restores it")
-    return problems
-
-
-def check_reproducible(data_dir: str | os.PathLike = DATA_DIR) -> list[str]:
-    """Regenerate the data in a temporary folder and compare it byte for byte with ``data_dir``.
-
-    Args:
-        data_dir (str or Path, optional): the folder to compare. Default: :data:`DATA_DIR`.
-
-    Returns:
-        list of str: one line per file that is missing or differs; ``[]`` when identical.
-
-    Introduced in notebooks/00_start_here.ipynb.
-    """
-    data_dir = Path(data_dir)
-    problems = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for fresh in make_data(tmp):
-            rel = fresh.relative_to(tmp).as_posix()
-            path = data_dir / rel
-            if not path.is_file():
-                problems.append(f"{data_dir.name}/{rel} is missing")
-                continue
-            old, new = path.read_bytes(), fresh.read_bytes()
-            if old != new:
-                line = next((i for i, (a, b) in enumerate(zip(old.splitlines(), new.splitlines()), 1)
-                             if a != b), min(old.count(b"\n"), new.count(b"\n")) + 1)
-                problems.append(f"{data_dir.name}/{rel} differs from a fresh generation "
-                                f"(first at line {line}; {len(old)} vs {len(new)} bytes)")
     return problems
 
 
@@ -256,10 +167,10 @@ def _read(data_dir: str | os.PathLike, rel: str, verify: bool) -> str | None:
         raise FileNotFoundError(f"{path} is missing; {_REGENERATE}")
     data = path.read_bytes()
     if verify:
-        sums, _ = _read_sums(data_dir)
-        if sums is None or sums.get(rel) != _sha256(data):
+        sums, _ = read_checksums(data_dir)
+        if sums is None or sums.get(rel) != sha256(data):
             raise ValueError(
-                f"{path} does not match {data_dir / _SUMS} (edited, or the checksums are missing). "
+                f"{path} does not match {data_dir / CHECKSUMS} (edited, or the checksums are missing). "
                 "`python -m course_lib make-data --force` restores it; "
                 "pass verify=False to load it as it is."
             )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
+from ._util import is_int
 
 __all__ = ["HashEmbedding", "count_collisions", "expected_collisions", "hash_ids", "stable_hash"]
 
@@ -54,7 +55,7 @@ def hash_ids(tokens: Sequence[str], num_buckets: int, *, seed: int = 0) -> torch
 
     Introduced in notebooks/07_embeddings_at_scale.ipynb.
     """
-    if isinstance(num_buckets, bool) or not isinstance(num_buckets, int) or num_buckets < 1:
+    if not is_int(num_buckets) or num_buckets < 1:
         raise ValueError(f"num_buckets must be a positive int; got {num_buckets!r}")
     if isinstance(tokens, str):
         raise TypeError(f"tokens must be a sequence of strings, not one string; got {tokens!r}. Use [{tokens!r}]")
@@ -78,7 +79,7 @@ def expected_collisions(num_keys: int, num_buckets: int) -> float:
 
     Introduced in notebooks/07_embeddings_at_scale.ipynb.
     """
-    if isinstance(num_buckets, bool) or not isinstance(num_buckets, int) or num_buckets < 1 or num_keys < 0:
+    if not is_int(num_buckets) or num_buckets < 1 or num_keys < 0:
         raise ValueError(f"need num_keys >= 0 and a positive int num_buckets; got {num_keys!r} and {num_buckets!r}")
     n, m = float(num_keys), float(num_buckets)
     occupied = min(n, 1.0) if m == 1 else -m * math.expm1(n * math.log1p(-1.0 / m))  # m (1 - (1 - 1/m)^n)
@@ -126,7 +127,7 @@ class HashEmbedding(nn.Module):
 
     def __init__(self, num_buckets: int, embedding_dim: int, num_hashes: int = 1):
         super().__init__()
-        if isinstance(num_hashes, bool) or not isinstance(num_hashes, int) or num_hashes < 1:
+        if not is_int(num_hashes) or num_hashes < 1:
             raise ValueError(f"num_hashes must be a positive int; got {num_hashes!r}")
         self.num_buckets, self.num_hashes = num_buckets, num_hashes
         self.embedding = nn.Embedding(num_buckets, embedding_dim)

@@ -17,16 +17,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ._util import is_int, is_number, positive_int
+
 __all__ = ["CLASS_NAMES", "make_square_pairs", "neighbour_similarity", "position_similarity"]
 
 #: Label names: where the dark square is, relative to the bright one.
 CLASS_NAMES: tuple[str, ...] = ("up-left", "up-right", "down-left", "down-right")
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return value
 
 
 def _ordered_pairs(num_cells: int, after: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -73,11 +69,11 @@ def make_square_pairs(num_images: int, *, seed: int = 0, image_size: int = 16, p
 
     Introduced in notebooks/03_parameters.ipynb.
     """
-    _positive_int("num_images", num_images)
-    _positive_int("image_size", image_size)
-    _positive_int("patch_size", patch_size)
-    _positive_int("square_size", square_size)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    positive_int("num_images", num_images)
+    positive_int("image_size", image_size)
+    positive_int("patch_size", patch_size)
+    positive_int("square_size", square_size)
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}")
     if image_size % patch_size:
         raise ValueError(f"image_size={image_size} must be a multiple of patch_size={patch_size}, so that "
@@ -88,7 +84,7 @@ def make_square_pairs(num_images: int, *, seed: int = 0, image_size: int = 16, p
     if square_size > patch_size:
         raise ValueError(f"square_size={square_size} must not exceed patch_size={patch_size}: a square must fit "
                          "inside one patch.")
-    if not isinstance(noise, (int, float)) or isinstance(noise, bool) or noise < 0:
+    if not is_number(noise) or noise < 0:
         raise ValueError(f"noise must be a non-negative number; got {noise!r}")
     gen = torch.Generator().manual_seed(seed)
     grid = image_size // patch_size

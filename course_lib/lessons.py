@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._display import Markdown
+from ._util import Markdown
 
 __all__ = ["LESSONS", "Lesson", "lesson_map"]
 

@@ -13,7 +13,6 @@ Introduced in notebooks/06_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
@@ -25,7 +24,7 @@ from .data import DATA_DIR, load_corpus, load_vocab
 from .models import TinyLM, TinyLMConfig
 from .vocab import Vocab
 
-__all__ = ["CHECKPOINT", "EOS", "encode_corpus", "lm_vocab", "load_tiny_lm", "main", "pretrain_tiny_lm",
+__all__ = ["CHECKPOINT", "EOS", "encode_corpus", "lm_vocab", "load_tiny_lm", "pretrain_tiny_lm",
            "save_tiny_lm"]
 
 #: the sentence separator the language model adds to the course vocabulary
@@ -170,28 +169,3 @@ def load_tiny_lm(path: str | os.PathLike = CHECKPOINT, *, map_location=None) -> 
     state = dict(ckpt["state_dict"], **{"lm_head.weight": ckpt["state_dict"]["wte.weight"]})
     model.load_state_dict(state)  # strict: a missing or misshapen tensor raises, nothing loads half-way
     return model.eval(), Vocab(ckpt["tokens"])
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m course_lib train-tinylm [--out PATH] [--steps N] [--seed S] [--force]``: re-train and save the course's TinyLM.
-
-    Introduced in notebooks/06_soft_prompts.ipynb.
-    """
-    parser = argparse.ArgumentParser(prog="python -m course_lib train-tinylm", description=main.__doc__)
-    parser.add_argument("--out", type=Path, default=CHECKPOINT, help=f"where to write (default: {CHECKPOINT})")
-    parser.add_argument("--steps", type=int, default=2500, help="optimizer steps (default: 2500)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the init and the batches (default: 0)")
-    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
-    args = parser.parse_args(argv)
-    if args.out.exists() and not args.force:
-        parser.error(f"{args.out} exists; pass --force to replace it, or --out to write elsewhere")
-    torch.set_num_threads(1)  # small ops: one thread is fastest and reproducible (see TESTING_FACTS)
-    model, summary = pretrain_tiny_lm(num_steps=args.steps, seed=args.seed)
-    path = save_tiny_lm(args.out, model, lm_vocab(), summary)
-    print(f"held-out loss {summary['heldout_loss']:.3f}; wrote {path} ({path.stat().st_size / 1e6:.2f} MB) "
-          f"in {summary['seconds']:.0f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -4,20 +4,20 @@
 ``one_hot(ids) @ weight``. This module holds the one-hot view, the id checks that turn a
 GPU's "device-side assert" into a clear message, and the timing behind the lesson's
 "one-hot vs gather" figure. ``manual_embedding``, a lookup whose backward is written out
-by hand (lesson 02), lives in ``course_lib.autograd_lookup`` and is re-exported here.
+by hand (lesson 02), lives in :mod:`course_lib.autograd_lookup`.
 
 Introduced in notebooks/01_lookup_tables.ipynb.
 """
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["check_ids", "manual_embedding", "one_hot_lookup", "time_lookups"]
+from ._util import is_int, median_ms
+
+__all__ = ["check_ids", "one_hot_lookup", "one_hot_product", "time_lookups"]
 
 _ID_DTYPES = (torch.int64, torch.int32)
 
@@ -63,7 +63,7 @@ def check_ids(ids: torch.Tensor, num_embeddings: int, *, name: str = "ids") -> t
 
     Introduced in notebooks/01_lookup_tables.ipynb.
     """
-    if isinstance(num_embeddings, bool) or not isinstance(num_embeddings, int) or num_embeddings < 1:
+    if not is_int(num_embeddings) or num_embeddings < 1:
         raise ValueError(f"num_embeddings must be a positive int; got {num_embeddings!r}")
     if not isinstance(ids, torch.Tensor):
         raise TypeError(
@@ -131,29 +131,13 @@ def one_hot_lookup(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
         raise ValueError(f"weight must be a 2-D (V, D) tensor; got {getattr(weight, 'shape', type(weight))}")
     check_ids(ids, weight.shape[0])
-    return _one_hot_product(ids, weight)
+    return one_hot_product(ids, weight)
 
 
-def _one_hot_product(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def one_hot_product(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``one_hot(ids) @ weight`` without checks (:func:`one_hot_lookup` checks first). Lesson 01."""
     one_hot = F.one_hot(ids.long(), num_classes=weight.shape[0]).to(weight.dtype)  # (*, V)
     return one_hot @ weight  # (*, V) @ (V, D) -> (*, D)
-
-
-def _median_ms(fn, repeats: int, device: torch.device, warmup: int = 3) -> float:
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    for _ in range(warmup):  # warm-up: first calls allocate memory and pick kernels
-        fn()
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 @torch.no_grad()
@@ -191,13 +175,19 @@ def time_lookups(vocab_sizes: Sequence[int], *, num_ids: int = 256, embedding_di
         ids = torch.randint(vocab_size, (num_ids,), generator=gen).to(device)
         rows.append({
             "vocab_size": int(vocab_size),
-            "gather_ms": _median_ms(lambda: F.embedding(ids, weight), repeats, device),
-            "one_hot_ms": _median_ms(lambda: _one_hot_product(ids, weight), repeats, device),
+            "gather_ms": median_ms(lambda: F.embedding(ids, weight), repeats, device),
+            "one_hot_ms": median_ms(lambda: one_hot_product(ids, weight), repeats, device),
             "one_hot_mib": num_ids * vocab_size * (8 + weight.element_size()) / 2**20,
             "output_mib": num_ids * embedding_dim * weight.element_size() / 2**20,
         })
     return rows
 
 
-# Re-exported at the end: autograd_lookup uses check_ids, defined above.
-from .autograd_lookup import manual_embedding  # noqa: E402
+
+def __getattr__(name: str):
+    # manual_embedding moved to course_lib.autograd_lookup (lesson 02); old notebooks import it from here.
+    if name == "manual_embedding":
+        from .autograd_lookup import manual_embedding
+
+        return manual_embedding
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

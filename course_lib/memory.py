@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
+from ._util import is_int
 
 __all__ = ["OPTIMIZER_STATES", "MemoryEstimate", "embedding_memory", "format_bytes", "measure_memory"]
 
@@ -119,12 +120,12 @@ def embedding_memory(num_embeddings: int, embedding_dim: int, *, dtype: torch.dt
     Introduced in notebooks/07_embeddings_at_scale.ipynb.
     """
     for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"{name} must be a positive int; got {value!r}")
     if optimizer not in OPTIMIZER_STATES:
         choices = ", ".join(repr(k) for k in OPTIMIZER_STATES)
         raise ValueError(f"optimizer must be one of {choices}; got {optimizer!r}")
-    if sparse_lookups is not None and (isinstance(sparse_lookups, bool) or not isinstance(sparse_lookups, int)
+    if sparse_lookups is not None and (not is_int(sparse_lookups)
                                        or sparse_lookups < 0):
         raise ValueError(f"sparse_lookups must be a whole number of lookups per step, or None; got {sparse_lookups!r}")
     size = _element_size(dtype, "dtype")

@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._tinylm import CausalLMOutput, TinyLM, TinyLMConfig  # lesson 06, in its own file for length
+from .lookup import check_ids
+from ._util import is_int, is_number
 
 __all__: list[str] = ["BagOfEmbeddings", "CausalLMOutput", "TinyLM", "TinyLMConfig", "TinyViT", "TinyViTConfig",
                       "fit_tiny_vit", "patchify"]
@@ -41,7 +42,7 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """
     if not isinstance(images, torch.Tensor) or images.dim() != 4:
         raise ValueError(f"images must be a (B, C, H, W) tensor; got {getattr(images, 'shape', type(images).__name__)}")
-    if isinstance(patch_size, bool) or not isinstance(patch_size, int) or patch_size < 1:
+    if not is_int(patch_size) or patch_size < 1:
         raise ValueError(f"patch_size must be a positive int; got {patch_size!r}")
     height, width = images.shape[-2:]
     if height % patch_size or width % patch_size:
@@ -82,7 +83,7 @@ class TinyViTConfig:
         for name in ("image_size", "patch_size", "in_channels", "embedding_dim", "num_layers", "num_heads",
                      "mlp_dim", "num_classes"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_int(value) or value < 1:
                 raise ValueError(f"{name} must be a positive int; got {value!r}")
         if self.image_size % self.patch_size:
             raise ValueError(f"image_size={self.image_size} must be a multiple of patch_size={self.patch_size}; "
@@ -91,7 +92,7 @@ class TinyViTConfig:
             raise ValueError(f"embedding_dim={self.embedding_dim} must be divisible by num_heads={self.num_heads} "
                              f"(each head gets embedding_dim // num_heads dims); "
                              f"e.g. embedding_dim={self.num_heads * max(1, round(self.embedding_dim / self.num_heads))}.")
-        if isinstance(self.init_std, bool) or not isinstance(self.init_std, (int, float)) or self.init_std < 0:
+        if not is_number(self.init_std) or self.init_std < 0:
             raise ValueError(f"init_std must be a non-negative number; got {self.init_std!r}")
 
     @property
@@ -277,3 +278,175 @@ class BagOfEmbeddings(nn.Module):
         total = (self.embedding(ids) * keep).sum(dim=1)                      # (B, T, D) -> (B, D)
         mean = total / keep.sum(dim=1).clamp_min(1)                          # (B, D)
         return self.classifier(mean)                                         # (B, num_classes)
+
+
+# ---- lesson 06: TinyLM, a small GPT-style causal language model ----
+@dataclass
+class TinyLMConfig:
+    """The sizes of a :class:`TinyLM`; the defaults pretrain on the course corpus in about 2 minutes on one thread.
+
+    Examples::
+
+        >>> TinyLMConfig(vocab_size=443).d_model
+        64
+        >>> TinyLMConfig(vocab_size=443, d_model=62)
+        Traceback (most recent call last):
+        ...
+        ValueError: d_model=62 must be divisible by n_heads=4 (each head gets d_model // n_heads dims); e.g. d_model=64.
+
+    Introduced in notebooks/06_soft_prompts.ipynb.
+    """
+
+    vocab_size: int = 443     # V: rows of the (tied) input and output embedding table
+    d_model: int = 64         # D: the width of every token vector
+    n_layers: int = 2         # transformer blocks
+    n_heads: int = 4          # attention heads per block; must divide d_model
+    d_ff: int = 256           # hidden width of each block's feed-forward layer
+    max_len: int = 64         # positions the model knows: prompt + input must fit
+    dropout: float = 0.0      # dropout after attention and feed-forward (0: every run is deterministic)
+    init_std: float = 0.02    # std of the normal init of every weight matrix and table (as in GPT-2)
+
+    def __post_init__(self):
+        for name in ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "max_len"):
+            value = getattr(self, name)
+            if not is_int(value) or value < 1:
+                raise ValueError(f"{name} must be a positive int; got {value!r}")
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads} "
+                             f"(each head gets d_model // n_heads dims); "
+                             f"e.g. d_model={self.n_heads * max(1, round(self.d_model / self.n_heads))}.")
+        if not is_number(self.dropout) or not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be a number in [0, 1); got {self.dropout!r}")
+
+
+@dataclass
+class CausalLMOutput:
+    """What :meth:`TinyLM.forward` returns, named as Hugging Face's ``CausalLMOutput``.
+
+    Introduced in notebooks/06_soft_prompts.ipynb.
+    """
+
+    logits: torch.Tensor                 # (B, T, V): scores of the next token after each position
+    loss: torch.Tensor | None = None     # (): mean cross-entropy of the shifted labels; None without labels
+
+
+class _CausalSelfAttention(nn.Module):
+    def __init__(self, config: TinyLMConfig):
+        super().__init__()
+        self.n_heads, self.dropout = config.n_heads, config.dropout
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
+        self.proj = nn.Linear(config.d_model, config.d_model)
+
+    def forward(self, x: torch.Tensor, allowed: torch.Tensor | None) -> torch.Tensor:
+        B, T, D = x.shape
+        q, k, v = self.qkv(x).split(D, dim=2)                                    # 3 x (B, T, D)
+        q, k, v = (t.view(B, T, self.n_heads, D // self.n_heads).transpose(1, 2) for t in (q, k, v))  # (B, H, T, D/H)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, is_causal=allowed is None,
+                                           dropout_p=self.dropout if self.training else 0.0)  # (B, H, T, D/H)
+        return self.proj(y.transpose(1, 2).reshape(B, T, D))                     # (B, T, D)
+
+
+class _Block(nn.Module):
+    def __init__(self, config: TinyLMConfig):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
+        self.attn = _CausalSelfAttention(config)
+        self.mlp = nn.Sequential(nn.Linear(config.d_model, config.d_ff), nn.GELU(),
+                                 nn.Linear(config.d_ff, config.d_model), nn.Dropout(config.dropout))
+
+    def forward(self, x: torch.Tensor, allowed: torch.Tensor | None) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x), allowed)                                  # (B, T, D)
+        return x + self.mlp(self.ln2(x))                                         # (B, T, D)
+
+
+class TinyLM(nn.Module):
+    r"""A small GPT-style causal language model with the Hugging Face calling convention.
+
+    Token and position embeddings, ``n_layers`` pre-norm transformer blocks with causal
+    self-attention, a final LayerNorm and an output layer tied to the token table
+    (``lm_head.weight is wte.weight``). ``forward(input_ids=...)`` is equivalent to
+    ``forward(inputs_embeds=model.get_input_embeddings()(input_ids))``: that second door is
+    where a soft prompt comes in. Position ``t`` attends to positions ``<= t`` whose
+    ``attention_mask`` is 1.
+
+    Args:
+        config (TinyLMConfig): the sizes.
+        **overrides: fields to change in ``config``, e.g. ``TinyLM(config, n_layers=1)``.
+
+    Shape:
+        - input_ids: ``(B, T)`` ids, or inputs_embeds: ``(B, T, D)``; ``T <= max_len``.
+        - attention_mask: ``(B, T)``, 1 for a real token, 0 for padding. Default: all ones.
+        - labels: ``(B, T)`` ids; ``labels[:, t]`` is the target of ``logits[:, t - 1]``
+          (shifted inside, as in Hugging Face); -100 is ignored.
+        - Output: :class:`CausalLMOutput` with ``logits`` ``(B, T, V)`` and ``loss`` ``()``.
+
+    Examples::
+
+        >>> model = TinyLM(TinyLMConfig(vocab_size=20, d_model=16, n_heads=2))
+        >>> ids = torch.tensor([[3, 5, 7, 2]])
+        >>> out = model(input_ids=ids, labels=ids)
+        >>> tuple(out.logits.shape), out.loss.shape
+        ((1, 4, 20), torch.Size([]))
+        >>> embeds = model.get_input_embeddings()(ids)                     # (1, 4, 16)
+        >>> torch.allclose(model(inputs_embeds=embeds).logits, out.logits)
+        True
+
+    Introduced in notebooks/06_soft_prompts.ipynb.
+    """
+
+    def __init__(self, config: TinyLMConfig, **overrides):
+        super().__init__()
+        if not isinstance(config, TinyLMConfig):
+            raise TypeError(f"config must be a TinyLMConfig; got {type(config).__name__}")
+        self.config = config = TinyLMConfig(**{**vars(config), **overrides})
+        self.wte = nn.Embedding(config.vocab_size, config.d_model)               # (V, D) token table
+        self.wpe = nn.Embedding(config.max_len, config.d_model)                  # (max_len, D) positions
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(_Block(config) for _ in range(config.n_layers))
+        self.ln_f = nn.LayerNorm(config.d_model)
+        self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.lm_head.weight = self.wte.weight                                    # tied: one (V, D) table
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(module.weight, std=config.init_std)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                nn.init.zeros_(module.bias)
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        """The token table, as Hugging Face models name it."""
+        return self.wte
+
+    def forward(self, input_ids: torch.Tensor | None = None, inputs_embeds: torch.Tensor | None = None,
+                attention_mask: torch.Tensor | None = None, labels: torch.Tensor | None = None) -> CausalLMOutput:
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("pass exactly one of input_ids (B, T) and inputs_embeds (B, T, D)")
+        if inputs_embeds is None:
+            check_ids(input_ids, self.config.vocab_size, name="input_ids")
+            inputs_embeds = self.wte(input_ids)                                  # (B, T, D)
+        if inputs_embeds.dim() != 3 or inputs_embeds.shape[-1] != self.config.d_model:
+            raise ValueError(f"inputs_embeds must have shape (B, T, {self.config.d_model}); "
+                             f"got {tuple(inputs_embeds.shape)}")
+        B, T, _ = inputs_embeds.shape
+        if T > self.config.max_len:
+            raise ValueError(f"the input has T={T} positions but max_len={self.config.max_len}; "
+                             "shorten the input (and the prompt) or build the model with a larger max_len")
+        positions = torch.arange(T, device=inputs_embeds.device)
+        x = self.drop(inputs_embeds + self.wpe(positions))                       # (B, T, D) + (T, D)
+        allowed = None                                                           # causal only: SDPA's is_causal
+        if attention_mask is not None:
+            if tuple(attention_mask.shape) != (B, T):
+                raise ValueError(f"attention_mask must have shape (B, T) = {(B, T)}; got {tuple(attention_mask.shape)}")
+            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()  # (T, T)
+            eye = torch.eye(T, dtype=torch.bool, device=x.device)                # a padded query sees itself: no NaN
+            allowed = (causal & attention_mask.bool()[:, None, :]) | eye         # (B, T, T)
+            allowed = allowed[:, None]                                           # (B, 1, T, T): every head
+        for block in self.blocks:
+            x = block(x, allowed)                                                # (B, T, D)
+        logits = self.lm_head(self.ln_f(x))                                      # (B, T, V)
+        loss = None
+        if labels is not None:
+            if tuple(labels.shape) != (B, T):
+                raise ValueError(f"labels must have shape (B, T) = {(B, T)}; got {tuple(labels.shape)}")
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),  # (B*(T-1), V)
+                                   labels[:, 1:].reshape(-1), ignore_index=-100)
+        return CausalLMOutput(logits=logits, loss=loss)

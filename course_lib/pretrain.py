@@ -21,17 +21,117 @@ Introduced in notebooks/04_init_and_pretrained.ipynb.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from ._wordvectors import WordVectors, _bar, _check_config, _course_threads, _encode, _validate
+from .runtime import num_threads
 from .vector_checks import analogy_accuracy, neighbour_purity
+from ._util import is_int
 
-__all__ = ["GloVeConfig", "SGNSConfig", "WordVectors", "analogy_accuracy", "cooccurrence",
-           "neighbour_purity", "train_glove", "train_sgns"]
+__all__ = ["GloVeConfig", "SGNSConfig", "WordVectors", "analogy_accuracy", "cooccurrence", "neighbour_purity",
+           "sgns_loss", "skipgram_pairs", "train_glove", "train_sgns", "train_sgns_loop"]
 
+
+# ----------------------------------------------------------------- what both trainers share
+@dataclass(frozen=True, eq=False)
+class WordVectors:
+    """Trained word vectors: ``vectors[i]`` is the vector of ``words[i]``.
+
+    ``save_vectors(path, wv.words, wv.vectors)`` writes them; ``align(vocab, wv.words,
+    wv.vectors)`` fits them to a task vocabulary.
+
+    Args:
+        words (list of str): the corpus vocabulary, most frequent first (ties alphabetical).
+        vectors (Tensor): the input vectors (word2vec's W, GloVe's W): the ones to use.
+        context (Tensor): the output vectors (word2vec's context table, GloVe's W~).
+        losses (list of float): mean loss per epoch (SGNS) or per 50 steps (GloVe).
+        config (SGNSConfig or GloVeConfig): how they were trained.
+
+    Shape:
+        ``vectors`` and ``context`` are ``(N, D)`` for ``N = len(words)``.
+
+    Examples::
+
+        >>> wv = WordVectors(["cat", "dog"], torch.zeros(2, 3), torch.zeros(2, 3))
+        >>> wv
+        WordVectors(2 words x 3 dims, NoneType)
+        >>> dict(zip(wv.words, wv.vectors.tolist()))["dog"]
+        [0.0, 0.0, 0.0]
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+
+    words: list[str]
+    vectors: torch.Tensor
+    context: torch.Tensor
+    losses: list[float] = field(default_factory=list)
+    config: Any = None
+
+    def __repr__(self) -> str:
+        return f"WordVectors({len(self.words)} words x {self.vectors.shape[1]} dims, {type(self.config).__name__})"
+
+
+def _encode(corpus: Sequence[Sequence[str]]) -> tuple[list[str], torch.Tensor, torch.Tensor]:
+    """The words (by falling count, ties alphabetical), every token's id and its sentence's index."""
+    if isinstance(corpus, str) or not isinstance(corpus, Sequence) or not corpus:
+        raise TypeError("corpus must be a non-empty list of sentences, each a list of words, "
+                        "e.g. course_lib.data.load_corpus()")
+    if isinstance(corpus[0], str):
+        raise TypeError("corpus must be a list of sentences (lists of words), not of words; wrap it: [words]")
+    counts: dict[str, int] = {}
+    for sentence in corpus:
+        for word in sentence:
+            counts[word] = counts.get(word, 0) + 1
+    words = sorted(counts, key=lambda w: (-counts[w], w))
+    index = {w: i for i, w in enumerate(words)}
+    ids = torch.tensor([index[w] for sentence in corpus for w in sentence], dtype=torch.long)  # (n,)
+    sentence_of = torch.repeat_interleave(torch.arange(len(corpus)), torch.tensor([len(s) for s in corpus]))  # (n,)
+    return words, ids, sentence_of
+
+
+def _validate(config, ints: dict, positive: dict, non_negative: dict) -> None:
+    """Raise a ValueError naming the first field outside its range, with an example value."""
+    for rule, fields in (("an int >= 1", ints), ("a number > 0", positive), ("a number >= 0", non_negative)):
+        for name, example in fields.items():
+            value = getattr(config, name)
+            integer = rule.startswith("an int")
+            ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
+            if not ok or value < (1 if integer else 0) or (rule == "a number > 0" and value == 0):
+                raise ValueError(f"{name} must be {rule}; got {value!r}. Use e.g. {name}={example}")
+    if not is_int(config.seed) or config.seed < 0:
+        raise ValueError(f"seed must be a non-negative int; got {config.seed!r}. Use e.g. seed=0")
+
+
+def _bar(total: int, progress: bool, desc: str):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc)
+
+
+@contextmanager
+def _course_threads():
+    """Run on the course's thread count (:func:`course_lib.runtime.num_threads`: one thread on
+    two cores or fewer), whatever torch's setting, and restore it afterwards: these loops of
+    small operations stall with more threads than cores to spare."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(num_threads())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _check_config(config, kind):
+    config = kind() if config is None else config
+    if not isinstance(config, kind):
+        raise TypeError(f"config must be a {kind.__name__}; got {type(config).__name__}")
+    return config
 
 @dataclass(frozen=True)
 class SGNSConfig:
@@ -97,9 +197,9 @@ class GloVeConfig:
 
 
 # ----------------------------------------------------------------- skip-gram
-def _skipgram_pairs(ids, sentence_of, window: int, generator) -> tuple[torch.Tensor, torch.Tensor]:
+def skipgram_pairs(ids, sentence_of, window: int, generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Every (word, context) pair of one pass, as word2vec makes them: each token draws a
-    reach from 1..window and pairs with the tokens of its sentence at most that far away."""
+    reach from 1..window and pairs with the tokens of its sentence at most that far away. Lesson 04."""
     reach = torch.randint(1, window + 1, ids.shape, generator=generator)  # (n,)
     words, contexts = [], []
     for d in range(1, window + 1):  # a loop over distances, not over tokens
@@ -118,8 +218,8 @@ def _unigram_table(weights: torch.Tensor, size: int = 2**18) -> torch.Tensor:
     return torch.repeat_interleave(torch.arange(len(weights)), torch.diff(edges, prepend=edges.new_zeros(1)))
 
 
-def _sgns_loss(vectors, context, word, ctx, negatives) -> torch.Tensor:
-    """-log sigmoid(v_w . u_c) - sum_k log sigmoid(-v_w . u_nk), averaged over the batch."""
+def sgns_loss(vectors, context, word, ctx, negatives) -> torch.Tensor:
+    """-log sigmoid(v_w . u_c) - sum_k log sigmoid(-v_w . u_nk), averaged over the batch. Lesson 04."""
     v = vectors.index_select(0, word)                                   # (B, D)
     u_pos = context.index_select(0, ctx)                                # (B, D)
     u_neg = context.index_select(0, negatives.reshape(-1)).view(*negatives.shape, -1)  # (B, K, D)
@@ -160,10 +260,11 @@ def train_sgns(corpus: Sequence[Sequence[str]], config: SGNSConfig | None = None
     """
     config = _check_config(config, SGNSConfig)
     with _course_threads():
-        return _train_sgns(corpus, config, progress)
+        return train_sgns_loop(corpus, config, progress)
 
 
-def _train_sgns(corpus, config: SGNSConfig, progress: bool) -> WordVectors:
+def train_sgns_loop(corpus, config: SGNSConfig, progress: bool = False) -> WordVectors:
+    """The loop of :func:`train_sgns`, without its checks: pairs, negatives, Adam steps. Lesson 04."""
     words, ids, sentence_of = _encode(corpus)
     num_words, k = len(words), config.num_negatives
     gen = torch.Generator().manual_seed(config.seed)
@@ -178,7 +279,7 @@ def _train_sgns(corpus, config: SGNSConfig, progress: bool) -> WordVectors:
     bar, losses = None, []
     for _ in range(config.num_epochs):
         kept = torch.rand(ids.shape, generator=gen) < keep[ids] if config.subsample else slice(None)
-        word, ctx = _skipgram_pairs(ids[kept], sentence_of[kept], config.window, gen)  # (P,), (P,)
+        word, ctx = skipgram_pairs(ids[kept], sentence_of[kept], config.window, gen)  # (P,), (P,)
         order = torch.randperm(len(word), generator=gen)
         word, ctx = word[order], ctx[order]
         draws = torch.randint(len(noise_table), (len(word) * k,), generator=gen)
@@ -188,7 +289,7 @@ def _train_sgns(corpus, config: SGNSConfig, progress: bool) -> WordVectors:
         total = torch.zeros(())
         for start in range(0, len(word), config.batch_size):
             batch = slice(start, start + config.batch_size)
-            loss = _sgns_loss(vectors, context, word[batch], ctx[batch], negatives[batch])
+            loss = sgns_loss(vectors, context, word[batch], ctx[batch], negatives[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -224,7 +325,7 @@ def cooccurrence(corpus: Sequence[Sequence[str]], window: int = 8) -> tuple[list
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+    if not is_int(window) or window < 1:
         raise ValueError(f"window must be an int >= 1; got {window!r}. Use e.g. window=8")
     words, ids, sentence_of = _encode(corpus)
     n = len(words)

@@ -15,7 +15,6 @@ Introduced in notebooks/06_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -25,13 +24,14 @@ from pathlib import Path
 
 import torch
 
-from .data import DATA_DIR, _write_atomic
+from ._util import write_atomic
+from .data import DATA_DIR
 from .freezing import mask_frozen_grads
 from .lm import CHECKPOINT, load_tiny_lm
 from .prompt_tasks import evaluate, make_task, train_verbalizer
 from .prompts import PromptTunedModel
 
-__all__ = ["HAND_WRITTEN", "METHODS", "RESULTS", "SEEDS", "Method", "load_study", "main", "method",
+__all__ = ["HAND_WRITTEN", "METHODS", "RESULTS", "SEEDS", "Method", "load_study", "method",
            "run_method", "run_study", "summarize"]
 
 #: where ``python -m course_lib prompt-study`` writes the grid
@@ -160,7 +160,7 @@ def run_study(tasks=("sentiment", "topic"), seeds=SEEDS, methods=METHODS, *, out
         out = Path(out)
         payload = {"format": _FORMAT, "torch": torch.__version__, "threads": torch.get_num_threads(),
                    "batch_size": _BATCH_SIZE, "methods": [asdict(m) for m in methods], "rows": rows}
-        _write_atomic(out, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
+        write_atomic(out, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
         print_fn(f"wrote {out} ({len(rows)} runs, {time.perf_counter() - start:.0f} s)")
     return rows
 
@@ -215,18 +215,3 @@ def format_summary(summary: list[dict], task: str) -> str:
                      for k in ("emit", "rank")]
             lines.append(f"{s['method']:24s} {s['trainable']:>15,d}  {cells[0]:>13s}  {cells[1]:>13s}")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m course_lib prompt-study [--tasks ...] [--seeds ...] [--out PATH]``: run lesson 06's grid."""
-    parser = argparse.ArgumentParser(prog="python -m course_lib prompt-study", description=main.__doc__)
-    parser.add_argument("--tasks", nargs="+", default=["sentiment", "topic"], choices=list(HAND_WRITTEN))
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
-    parser.add_argument("--out", type=Path, default=RESULTS, help=f"where to write (default: {RESULTS})")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)  # as the notebook on a 2-core machine: the file's rows are what it reproduces
-    rows = run_study(args.tasks, args.seeds, out=args.out)
-    summary = summarize(rows)
-    for task in args.tasks:
-        print(f"\n{task} (validation, mean ± sd over seeds {args.seeds})\n" + format_summary(summary, task))
-    return 0

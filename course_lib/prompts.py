@@ -16,17 +16,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ._util import positive_int
+
 __all__ = ["INITS", "PromptTunedModel", "SoftPrompt", "generate", "nearest_tokens"]
 
 #: the ways a soft prompt can start
 INITS = ("random", "vocab", "text", "labels")
 _FORMAT = "course_lib.SoftPrompt"
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return value
 
 
 class SoftPrompt(nn.Module):
@@ -76,7 +72,7 @@ class SoftPrompt(nn.Module):
                  init_token_ids: Sequence[int] | torch.Tensor | None = None,
                  generator: torch.Generator | None = None, device=None, dtype=None):
         super().__init__()
-        P, D = _positive_int("num_virtual_tokens", num_virtual_tokens), _positive_int("embedding_dim", embedding_dim)
+        P, D = positive_int("num_virtual_tokens", num_virtual_tokens), positive_int("embedding_dim", embedding_dim)
         if init not in INITS:
             raise ValueError(f"init must be one of {list(INITS)}; got {init!r}")
         if init == "random":
@@ -241,7 +237,7 @@ def nearest_tokens(prompt_weight: torch.Tensor, embedding_weight: torch.Tensor, 
                          f"{tuple(prompt_weight.shape)} and {tuple(embedding_weight.shape)}")
     if len(words) != embedding_weight.shape[0]:
         raise ValueError(f"vocab has {len(words)} words but embedding_weight has {embedding_weight.shape[0]} rows")
-    k = min(_positive_int("k", k), len(words))
+    k = min(positive_int("k", k), len(words))
     with torch.no_grad():
         p = torch.nn.functional.normalize(prompt_weight.detach().float(), dim=1)              # (P, D)
         e = torch.nn.functional.normalize(embedding_weight.detach().float().to(p.device), dim=1)  # (V, D)
@@ -281,7 +277,7 @@ def generate(model: nn.Module, input_ids: torch.Tensor, max_new_tokens: int = 8,
     if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2 or input_ids.dtype != torch.long:
         raise ValueError(f"input_ids must be a (B, T) tensor of int64 ids; got "
                          f"{getattr(input_ids, 'shape', input_ids)!r}; for one sentence use ids.unsqueeze(0)")
-    n = _positive_int("max_new_tokens", max_new_tokens)
+    n = positive_int("max_new_tokens", max_new_tokens)
     was_training = model.training
     model.eval()
     ids = input_ids

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 
-from .lookup import _median_ms
+from ._util import median_ms
 from .memory import measure_memory
 
 __all__ = ["time_bags", "time_training_steps"]
@@ -64,7 +64,7 @@ def time_training_steps(vocab_sizes: Sequence[int], *, embedding_dim: int = 32, 
                 (table(ids) * target).sum().backward()
                 optimizer.step()
 
-            row[f"{kind}_ms"] = _median_ms(step, repeats, device, warmup=1)  # a big dense step is slow
+            row[f"{kind}_ms"] = median_ms(step, repeats, device, warmup=1)  # a big dense step is slow
             memory = measure_memory(table, optimizer)
             row["table_bytes"] = memory.table
             row[f"{kind}_gradient_bytes"], row[f"{kind}_optimizer_bytes"] = memory.gradient, memory.optimizer
@@ -119,8 +119,8 @@ def time_bags(bag_lengths: Sequence[int], *, num_bags: int = 256, num_embeddings
             emb.weight.grad = None
             emb(ids).sum(dim=1).sum().backward()           # (B, T, D) -> (B, D)
 
-        rows.append({"bag_length": int(length), "bag_ms": _median_ms(bag_step, repeats, device),
-                     "embedding_sum_ms": _median_ms(embedding_step, repeats, device),
+        rows.append({"bag_length": int(length), "bag_ms": median_ms(bag_step, repeats, device),
+                     "embedding_sum_ms": median_ms(embedding_step, repeats, device),
                      "intermediate_bytes": lookup.numel() * lookup.element_size(),
                      "output_bytes": num_bags * embedding_dim * lookup.element_size()})
     return rows

@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from ._util import is_int, is_number
 
 __all__ = ["History", "accuracy", "fit"]
 
@@ -86,7 +87,7 @@ class History:
             if key not in self.keys():
                 raise KeyError(f"history has no metric {key!r}; it records: {', '.join(self.keys()) or 'nothing yet'}")
             return [r.get(key, math.nan) for r in self.records]
-        if isinstance(key, int) and not isinstance(key, bool):
+        if is_int(key):
             return dict(self.records[key])
         raise TypeError(f"index a History with a metric name (history['val_acc']) or an epoch position "
                         f"(history[-1]); got {type(key).__name__}")
@@ -135,7 +136,7 @@ def _epoch_batches(batches: Any, epoch: int) -> Iterable:
 def _check_arguments(model, batches, loss_fn, optimizer, num_epochs, eval_fn) -> None:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
+    if not is_int(num_epochs) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive int; got {num_epochs!r}. Use e.g. num_epochs=5.")
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function (model, batch) -> scalar loss tensor; got {type(loss_fn).__name__}")
@@ -289,7 +290,7 @@ def _evaluate(model: nn.Module, eval_fn: Callable[[nn.Module], Mapping[str, floa
                              f"rename it (e.g. 'val_loss').")
         if isinstance(value, torch.Tensor) and value.numel() == 1:
             value = value.item()
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_number(value):
             raise TypeError(f"eval_fn's metric {name!r} must be a number; got {type(value).__name__}. "
                             "Return e.g. float(accuracy).")
         out[str(name)] = float(value)

@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from . import toyworld
-from .vector_files import _check_table
+from .vectors import check_table
+from ._util import is_int
 
 __all__ = ["analogy_accuracy", "neighbour_purity"]
 
@@ -57,8 +58,8 @@ def neighbour_purity(vectors: torch.Tensor, words: Sequence[str], *, k: int = 5,
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    words = _check_table(words, vectors)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < len(words):
+    words = check_table(words, vectors)
+    if not is_int(k) or not 1 <= k < len(words):
         raise ValueError(f"k must be an int from 1 to len(words) - 1 = {len(words) - 1}; got {k!r}")
     categories = toyworld.CATEGORIES if categories is None else categories
     category_of = {w: c for c, ws in categories.items() for w in ws}
@@ -103,7 +104,7 @@ def analogy_accuracy(vectors: torch.Tensor, words: Sequence[str],
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    words = _check_table(words, vectors)
+    words = check_table(words, vectors)
     quadruples = toyworld.analogies() if quadruples is None else [tuple(q) for q in quadruples]
     if not quadruples or any(len(q) != 4 or not all(isinstance(w, str) for w in q) for q in quadruples):
         raise ValueError("quadruples must be a non-empty list of (a, b, c, d) tuples of words")

@@ -1,21 +1,347 @@
-"""Pretrained word vectors fitted to a vocabulary, and their nearest neighbours.
+"""Pretrained word vectors: GloVe and word2vec files read and written exactly, fitted to a
+vocabulary, and their nearest neighbours.
 
-Reading and writing the files lives in :mod:`course_lib.vector_files`; its names are
-re-exported here, so ``from course_lib.vectors import load_vectors`` works.
+GloVe text has one ``word v1 ... vD`` line per word; word2vec text puts a ``count dim``
+line first; either may be gzipped. :func:`load_vectors` and :func:`save_vectors` read and
+write them, :func:`align` fits a table to a vocabulary, :func:`nearest` finds neighbours.
 
 Introduced in notebooks/04_init_and_pretrained.ipynb.
 """
 from __future__ import annotations
 
 import difflib
+import gzip
+import os
+import re
+import secrets
+import zlib
+from collections import Counter
 from collections.abc import Sequence
+from itertools import chain, islice
+from pathlib import Path
 
+import numpy as np
 import torch
 
-from .vector_files import VectorFileError, _check_table, load_vectors, save_vectors
 from .vocab import Vocab
+from ._util import is_int
 
-__all__ = ["VectorFileError", "align", "load_vectors", "nearest", "save_vectors"]
+__all__ = ["VectorFileError", "align", "check_table", "load_vectors", "nearest", "save_vectors"]
+
+_BOM, _GZIP_MAGIC = b"\xef\xbb\xbf", b"\x1f\x8b"
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0e-\x1f]")  # never in UTF-8 text, always in raw floats
+_SAMPLE_LINES, _CHUNK_ROWS = 100, 8192
+_TO_TEXT = "gensim's KeyedVectors.load_word2vec_format(path, binary=True).save_word2vec_format(out, binary=False)"
+
+
+class VectorFileError(ValueError):
+    """A vector file that cannot be read; the message names the file, the line and the problem.
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+
+
+def _error(path: Path, lineno: int | None, reason: str) -> VectorFileError:
+    return VectorFileError(f"{path}{f', line {lineno}' if lineno else ''}: {reason}")
+
+
+def _is_number(field: bytes | str) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _trailing_numbers(fields: list[bytes]) -> int:
+    """How many fields at the end are numbers, always leaving the first field for the word."""
+    count = 0
+    while count < len(fields) - 1 and _is_number(fields[-count - 1]):
+        count += 1
+    return count
+
+
+def _parse_header(line: bytes) -> tuple[int, int] | None:
+    fields = line.split()
+    if len(fields) == 2 and fields[0].isdigit() and fields[1].isdigit():
+        return int(fields[0]), int(fields[1])
+    return None
+
+
+def _open_lines(path: Path):
+    """Yield ``(line number, line)`` per non-blank line, without BOM, CR or trailing spaces."""
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == _GZIP_MAGIC  # by content, not by the name
+    lineno = 0
+    try:
+        with gzip.open(path, "rb") if gzipped else open(path, "rb") as f:
+            head = f.peek(4096)[:4096]
+            control, (first, _, rest) = _CONTROL_BYTE.search(head), head.partition(b"\n")
+            values = rest.split(b"\n", 1)[0].partition(b" ")[2]  # line 2 after its word: ASCII if text
+            if _parse_header(first.removeprefix(_BOM)) and (control or not values.isascii()):
+                raise _error(path, None, f"a binary word2vec file; load_vectors reads text. Convert it: {_TO_TEXT}")
+            if control:
+                raise _error(path, None, f"not a text file (byte 0x{head[control.start()]:02x} at offset "
+                                         f"{control.start()}); load_vectors reads GloVe or word2vec text")
+            for lineno, raw in enumerate(f, start=1):
+                line = raw.rstrip()  # ASCII whitespace only: "\r\n" and trailing spaces
+                line = line.removeprefix(_BOM) if lineno == 1 else line
+                if line:
+                    yield lineno, line
+    except (OSError, EOFError, zlib.error) as err:  # a damaged or truncated gzip stream
+        raise _error(path, lineno + 1, f"cannot read the file here ({err}); is it a damaged gzip file?") from None
+
+
+def _infer_dim(path: Path, sample: list[tuple[int, bytes]]) -> int:
+    # A line ends in exactly D numbers for a plain word, a word with spaces (". . .") and a
+    # numeric word ("2010": capped, since the first field is the word); in more only for
+    # words like "May 2010", in fewer only when broken. So D is the most common count.
+    counts = [_trailing_numbers(line.split()) for _, line in sample]
+    dim = max(Counter(counts).items(), key=lambda item: (item[1], -item[0]))[0]  # ties: the smaller
+    if dim == 0:
+        raise _error(path, sample[counts.index(0)][0], "no numbers after the word; expected `word v1 ... vD`")
+    return dim
+
+
+class _LineParser:
+    """Parse ``word v1 ... vD`` into ``out`` (a float32 row of size D) and return the word."""
+
+    def __init__(self, path: Path, dim: int, why: str, strict: bool):
+        self.path, self.dim, self.why, self.strict = path, dim, why, strict  # why: where D came from
+
+    def __call__(self, lineno: int, line: bytes, out: np.ndarray) -> str:
+        dim, fields = self.dim, line.split()
+        if len(fields) <= dim:
+            raise _error(self.path, lineno, f"too few fields ({len(fields)}): a line needs a word and {dim} numbers "
+                                            f"(dimension {dim}, {self.why})")
+        word = fields[0] if len(fields) == dim + 1 else line.rsplit(None, dim)[0]  # GloVe 840B: ". . ."
+        if self.strict and len(fields) > dim + 1 and _is_number(fields[-dim - 1]):
+            raise _error(self.path, lineno, f"inconsistent dimension: {_trailing_numbers(fields)} numbers, but the "
+                         f"vectors have {dim} ({self.why}). If the word is {word.decode(errors='replace')!r}, pass "
+                         f"dim={dim}")
+        try:
+            out[:] = fields[-dim:]  # numpy parses the bytes straight into the float32 row
+        except ValueError:
+            at = next(i for i, field in enumerate(fields[-dim:]) if not _is_number(field))
+            value = fields[-dim + at].decode(errors="replace")
+            raise _error(self.path, lineno, f"value {at + 1} of {dim} is {value!r}, not a number") from None
+        if not np.isfinite(out).all():
+            at = int(np.flatnonzero(~np.isfinite(out))[0])
+            raise _error(self.path, lineno, f"value {at + 1} of {dim} is {out[at]}; vectors must be finite")
+        try:
+            return word.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise _error(self.path, lineno, f"bad UTF-8 in the word (byte 0x{word[err.start]:02x}); "
+                                            "re-save the file as UTF-8") from None
+
+
+def load_vectors(path: str | os.PathLike, *, limit: int | None = None,
+                 dim: int | None = None) -> tuple[list[str], torch.Tensor]:
+    r"""Read word vectors from a GloVe or word2vec text file, plain or gzipped.
+
+    A first line of two integers is a word2vec ``count dim`` header. Without one, ``D``
+    is the most common count of numbers ending the first 100 lines (ties: the smaller),
+    which numeric words ("2010") and words with spaces (GloVe 840B's ". . .") do not
+    fool. The last ``D`` fields of a line are the vector, the rest is the word. Gzip is
+    told by its magic bytes; a BOM, CRLF and trailing spaces are fine. Any problem
+    raises :class:`VectorFileError`, so nothing is ever returned half-read.
+
+    Args:
+        path (str or os.PathLike): the file.
+        limit (int, optional): read only the first ``limit`` vectors. Default: all.
+        dim (int, optional): ``D``, when you know it; then a line with extra fields is a
+            word with spaces even if it ends in a number. Default: from the file.
+
+    Returns:
+        tuple: ``words`` (list of str) and ``vectors`` (float32); row ``i`` belongs to ``words[i]``.
+
+    Shape:
+        - Output: ``vectors`` is ``(N, D)`` for ``N = len(words)``.
+
+    Examples::
+
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = Path(folder.name) / "tiny.txt"
+        >>> _ = path.write_text("2010 0.5 1\n. . . 0.25 -2\n")
+        >>> words, vectors = load_vectors(path)
+        >>> words, vectors.tolist()
+        (['2010', '. . .'], [[0.5, 1.0], [0.25, -2.0]])
+        >>> folder.cleanup()
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no vector file at {path} (resolved: {path.resolve()})")
+    for name, value, low in (("limit", limit, 0), ("dim", dim, 1)):
+        if value is not None and (not is_int(value) or value < low):
+            raise ValueError(f"{name} must be None or an int >= {low}; got {value!r}")
+    lines = _open_lines(path)
+    try:
+        return _read_vectors(path, lines, limit, dim)
+    finally:
+        lines.close()
+
+
+def _read_vectors(path, lines, limit, dim):
+    first = next(lines, None)
+    if first is None:
+        raise _error(path, None, "the file is empty (no header and no vectors)")
+    header, count, strict = _parse_header(first[1]), None, dim is None
+    if header:
+        count, file_dim = header
+        if file_dim < 1 or dim not in (None, file_dim):
+            raise _error(path, first[0], f"the header says dimension {file_dim}"
+                         + (f", but dim={dim} was passed; leave dim out" if file_dim else ""))
+        dim, why = file_dim, f"from the header on line {first[0]}"
+    else:
+        sample = [first, *islice(lines, _SAMPLE_LINES - 1)]
+        lines = chain(sample, lines)
+        why = "as passed in dim" if dim else f"inferred from the first {len(sample)} lines"
+        dim = dim or _infer_dim(path, sample)
+    wanted = count if limit is None else limit if count is None else min(limit, count)
+    parse, words, seen_on, chunks = _LineParser(path, dim, why, strict), [], {}, []
+    for lineno, line in lines:
+        if len(words) == wanted:
+            if wanted == limit:
+                break
+            raise _error(path, lineno, f"more vectors than the header's count of {count}; fix the header")
+        if len(words) % _CHUNK_ROWS == 0:  # float32 blocks: never a Python float per value
+            chunks.append(np.empty((_CHUNK_ROWS, dim), dtype=np.float32))
+        word = parse(lineno, line, chunks[-1][len(words) % _CHUNK_ROWS])
+        if word in seen_on:
+            raise _error(path, lineno, f"duplicate word {word!r}, first on line {seen_on[word]}")
+        seen_on[word] = lineno
+        words.append(word)
+    if count is not None and len(words) < wanted:
+        raise _error(path, None, f"the header says {count} vectors, but the file has only {len(words)}; fix the header")
+    vectors = torch.empty((len(words), dim))  # (N, D)
+    for start in range(0, len(words), _CHUNK_ROWS):  # free each block once copied
+        vectors[start:start + _CHUNK_ROWS] = torch.from_numpy(chunks.pop(0)[: len(words) - start])
+    return words, vectors
+
+
+def check_table(words: Sequence[str], tensor: torch.Tensor) -> list[str]:
+    """``words`` as a list if it labels the rows of ``tensor`` ``(N, D)`` (distinct, non-empty strings,
+    one per row); otherwise a clear ``TypeError`` or ``ValueError``.
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+    if isinstance(words, torch.Tensor) and not isinstance(tensor, torch.Tensor):
+        raise TypeError("words and tensor are swapped: pass the tensor of vectors as tensor, the words as words")
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"tensor must be a torch.Tensor; got {type(tensor).__name__}. Use torch.as_tensor(x)")
+    if tensor.dim() != 2 or not tensor.is_floating_point():
+        raise ValueError(f"tensor must be a 2-D float tensor (N, D); got shape {tuple(tensor.shape)}, {tensor.dtype}")
+    if isinstance(words, str):
+        raise TypeError("words must be a list of words, not one string; use [word]")
+    words = list(words)
+    if len(words) != tensor.shape[0]:
+        raise ValueError(f"words has {len(words)} entries but tensor has {tensor.shape[0]} rows; "
+                         "they must match (row i is the vector of words[i])")
+    bad = next((i for i, word in enumerate(words) if not isinstance(word, str) or not word), None)
+    if bad is not None:
+        raise ValueError(f"words[{bad}] must be a non-empty string; got {words[bad]!r}")
+    if len(set(words)) != len(words):
+        first_at: dict[str, int] = {}
+        for i, word in enumerate(words):
+            if word in first_at:
+                raise ValueError(f"words[{i}] = {word!r} repeats words[{first_at[word]}]; words must be distinct")
+            first_at[word] = i
+    return words
+
+
+def _check_savable(i: int, word: str, fmt: str) -> None:
+    fields = word.encode().split()  # ASCII whitespace, as the reader splits
+    if "\n" in word or "\r" in word or word != word.strip(" \t\v\f"):
+        raise ValueError(f"words[{i}] = {word!r} has a line break or leading/trailing whitespace; strip it")
+    if len(fields) > 1 and fmt == "word2vec":
+        raise ValueError(f"words[{i}] = {word!r} has a space, which word2vec readers split on; "
+                         "use word.replace(' ', '_') or fmt='glove'")
+    if len(fields) > 1 and _is_number(fields[-1]):
+        raise ValueError(f"words[{i}] = {word!r} ends in a space and a number, which a reader cannot tell "
+                         "from one more value; replace the space, e.g. with '_'")
+
+
+def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Tensor,
+                 fmt: str = "glove", *, overwrite: bool = False) -> Path:
+    r"""Write word vectors as GloVe or word2vec text, gzipped when ``path`` ends in ``.gz``.
+
+    Values get 9 significant digits, exact for float32, so ``load_vectors`` returns
+    ``tensor.float()`` bit for bit. The file appears whole (a temporary file, then
+    ``os.replace``); a gzip file has no time stamp, so it is byte-reproducible. With
+    ``fmt="glove"`` a word may contain spaces (GloVe 840B has ". . .") unless it ends in
+    a number ("May 2010"); word2vec readers split on spaces, so there none are allowed.
+
+    Args:
+        path (str or os.PathLike): the file to write.
+        words (sequence of str): distinct words, one per row of ``tensor``.
+        tensor (Tensor): the vectors, any float dtype (written as float32).
+        fmt (str, optional): ``"glove"`` (no header) or ``"word2vec"`` (a ``count dim``
+            line first). Default: ``"glove"``.
+        overwrite (bool, optional): replace an existing file. Default: ``False``.
+
+    Returns:
+        Path: ``path``.
+
+    Shape:
+        - Input: ``tensor`` is ``(N, D)`` for ``N = len(words)``.
+
+    Examples::
+
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> table = torch.tensor([[0.5, 1.0], [0.1, -2.0]])
+        >>> path = save_vectors(Path(folder.name) / "tiny.txt", ["cat", "dog"], table, fmt="word2vec")
+        >>> print(path.read_text(), end="")
+        2 2
+        cat 0.5 1
+        dog 0.100000001 -2
+        >>> torch.equal(load_vectors(path)[1], table)
+        True
+        >>> folder.cleanup()
+
+    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    """
+    path = Path(path)
+    if fmt not in ("glove", "word2vec"):
+        raise ValueError(f"fmt must be 'glove' or 'word2vec'; got {fmt!r}")
+    words = check_table(words, tensor)
+    matrix = tensor.detach().to("cpu", torch.float32).numpy()  # (N, D)
+    if matrix.size == 0:
+        raise ValueError(f"nothing to save: tensor has shape {matrix.shape}; need N >= 1 and D >= 1")
+    for i, word in enumerate(words):
+        _check_savable(i, word, fmt)
+    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
+    if len(bad):
+        raise ValueError(f"the vector of words[{bad[0]}] = {words[bad[0]]!r} has nan or inf; fix it first")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save {path}: no folder {path.parent}; create it first")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as raw:
+            if path.name.lower().endswith(".gz"):
+                with gzip.GzipFile(path.name, "wb", 6, fileobj=raw, mtime=0) as zipped:
+                    _write_text(zipped, words, matrix, fmt)
+            else:
+                _write_text(raw, words, matrix, fmt)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _write_text(stream, words: list[str], matrix: np.ndarray, fmt: str, block: int = 1024) -> None:
+    if fmt == "word2vec":
+        stream.write(f"{len(words)} {matrix.shape[1]}\n".encode())
+    row_format = " ".join(["%.9g"] * matrix.shape[1])  # 9 significant digits round-trip a float32
+    for start in range(0, len(words), block):
+        rows = matrix[start:start + block].tolist()
+        stream.write("".join(f"{w} {row_format % tuple(r)}\n" for w, r in zip(words[start:], rows)).encode())
+
 
 
 def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "normal",
@@ -68,9 +394,9 @@ def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "
         raise TypeError(f"vocab must be a course_lib Vocab; got {type(vocab).__name__}. Use Vocab.from_tokens")
     if oov not in ("normal", "mean", "zeros"):
         raise ValueError(f"oov must be 'normal', 'mean' or 'zeros'; got {oov!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}")
-    words = _check_table(words, tensor)
+    words = check_table(words, tensor)
     source, tokens = tensor.detach().to("cpu", torch.float32), vocab.tokens  # (N, D)
     shape = (len(tokens), source.shape[1])  # (V, D)
     if oov == "zeros":
@@ -117,8 +443,8 @@ def nearest(tensor: torch.Tensor, words: Sequence[str], query: str | torch.Tenso
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    words = _check_table(words, tensor)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    words = check_table(words, tensor)
+    if not is_int(k) or k < 1:
         raise ValueError(f"k must be an int >= 1; got {k!r}")
     table, skip = tensor.detach(), None  # (N, D)
     if isinstance(query, str):

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
+from ._util import is_int
 
 __all__ = ["PAD", "UNK", "Vocab"]
 
@@ -92,7 +93,7 @@ class Vocab:
         """
         if isinstance(tokens, str):
             raise TypeError("tokens must be a list of words, not one string; use text.split()")
-        if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 1:
+        if not is_int(min_freq) or min_freq < 1:
             raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
         counts = Counter(_flatten(tokens))
         for special in (PAD, UNK):
@@ -147,7 +148,7 @@ class Vocab:
             ids = ids.tolist()
         words = []
         for pos, i in enumerate(ids):
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self):
+            if not is_int(i) or not 0 <= i < len(self):
                 raise IndexError(
                     f"id {i!r} at position {pos} is not in this vocabulary of {len(self)} words "
                     f"(valid ids are 0..{len(self) - 1})"

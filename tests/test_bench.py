@@ -1,7 +1,7 @@
 """``python -m course_lib bench`` ends with one table: every figure, its target and its ratio."""
 from __future__ import annotations
 
-import course_lib.bench as bench
+import course_lib.tools.bench as bench
 
 
 def test_run_prints_one_summary_of_every_benchmark(monkeypatch, capsys):

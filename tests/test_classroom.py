@@ -9,11 +9,11 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from course_lib.__main__ import main
-from course_lib.classroom import (SETUP_CELL, STUB, apply_setup_cell, make_student_copies, set_slide_metadata,
+from course_lib.tools.cli import main
+from course_lib.tools.classroom import (SETUP_CELL, STUB, apply_setup_cell, make_student_copies, set_slide_metadata,
                                   setup_cell_problem, slide_types, solution_only_names, split_at_headings,
                                   student_notebook)
-from course_lib.nbtools import execute, hygiene_problems, list_notebooks
+from course_lib.tools.nbtools import execute, hygiene_problems, list_notebooks
 
 NOTEBOOKS = list_notebooks()
 _SOLUTION = re.compile(r"# BEGIN SOLUTION\n(.*?)\n# END SOLUTION", re.S)
@@ -26,7 +26,7 @@ def _read(path):
 # ---- the set-up cell -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_notebook_starts_with_the_setup_cell(path):
-    """The first code cell is course_lib.classroom.SETUP_CELL (then the lesson's imports).
+    """The first code cell is course_lib.tools.classroom.SETUP_CELL (then the lesson's imports).
     To apply it: python -m course_lib setup-cell NOTEBOOK, then re-run the notebook."""
     assert setup_cell_problem(_read(path)) is None
 

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from course_lib.__main__ import main
-from course_lib.bench import BENCHMARKS, _table, run
+from course_lib.tools.cli import main
+from course_lib.tools.bench import BENCHMARKS, _table, run
 
 
 def _cli(*args):
@@ -83,7 +83,7 @@ def test_a_failing_notebook_is_left_untouched(tmp_path):
 
 
 def test_thread_benchmark_measures_quiet_and_busy(capsys):
-    from course_lib.bench import bench_threads
+    from course_lib.tools.bench import bench_threads
 
     rows = bench_threads(thread_counts=(1,), steps=20)
     assert [(r["threads"], r["other core"]) for r in rows] == [(1, "quiet"), (1, "busy")]

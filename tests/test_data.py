@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 from course_lib import data, toyworld
+from course_lib.tools import make_data
 from course_lib.vocab import Vocab
 
 ALL_FILES = (*data.FILES, "SHA256SUMS")
@@ -14,7 +15,7 @@ ALL_FILES = (*data.FILES, "SHA256SUMS")
 def fresh(tmp_path_factory):
     """A data set generated into an empty folder."""
     out = tmp_path_factory.mktemp("fresh")
-    data.make_data(out)
+    make_data.make_data(out)
     return out
 
 
@@ -38,7 +39,7 @@ def test_regenerated_data_is_byte_identical_to_committed_data(fresh):
     assert written == sorted(ALL_FILES)
     for rel in ALL_FILES:
         assert (fresh / rel).read_bytes() == (data.DATA_DIR / rel).read_bytes(), rel
-    assert data.check_reproducible(data.DATA_DIR) == []
+    assert make_data.check_reproducible(data.DATA_DIR) == []
 
 
 def test_sha256sums_is_in_sha256sum_format(fresh):
@@ -74,7 +75,7 @@ def test_edited_file_is_not_overwritten_without_force(scratch):
     corpus = scratch / "toyworld/corpus.txt"
     corpus.write_text("my own corpus\n", encoding="utf-8")
     with pytest.raises(FileExistsError, match=r"toyworld/corpus\.txt.*force=True"):
-        data.make_data(scratch)
+        make_data.make_data(scratch)
     assert corpus.read_text(encoding="utf-8") == "my own corpus\n"  # untouched
     assert data.verify_data(scratch) != []
 
@@ -82,9 +83,9 @@ def test_edited_file_is_not_overwritten_without_force(scratch):
 def test_force_replaces_edited_files(scratch):
     (scratch / "toyworld/corpus.txt").write_text("my own corpus\n", encoding="utf-8")
     (scratch / "README.md").write_text("notes\n", encoding="utf-8")
-    data.make_data(scratch, force=True)
+    make_data.make_data(scratch, force=True)
     assert data.verify_data(scratch) == []
-    assert data.check_reproducible(scratch) == []
+    assert make_data.check_reproducible(scratch) == []
 
 
 def test_file_with_its_recorded_checksum_is_regenerated_freely(scratch):
@@ -92,24 +93,24 @@ def test_file_with_its_recorded_checksum_is_regenerated_freely(scratch):
     old = b"an older corpus\n"
     (scratch / "toyworld/corpus.txt").write_bytes(old)
     sums = (scratch / "SHA256SUMS").read_text(encoding="ascii").splitlines()
-    sums = [f"{data._sha256(old)}  toyworld/corpus.txt" if line.endswith("  toyworld/corpus.txt")
+    sums = [f"{data.sha256(old)}  toyworld/corpus.txt" if line.endswith("  toyworld/corpus.txt")
             else line for line in sums]
     (scratch / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="ascii")
     assert data.verify_data(scratch) == []
-    data.make_data(scratch)  # no force needed
-    assert data.check_reproducible(scratch) == []
+    make_data.make_data(scratch)  # no force needed
+    assert make_data.check_reproducible(scratch) == []
 
 
 def test_unrecorded_differing_file_is_not_overwritten(tmp_path):
     (tmp_path / "toyworld").mkdir()
     (tmp_path / "toyworld/vocab.json").write_text("{}\n", encoding="utf-8")
     with pytest.raises(FileExistsError, match=r"toyworld/vocab\.json"):
-        data.make_data(tmp_path)
+        make_data.make_data(tmp_path)
     assert not (tmp_path / "SHA256SUMS").exists()
 
 
 def test_rerun_on_up_to_date_data_needs_no_force(scratch):
-    paths = data.make_data(scratch)
+    paths = make_data.make_data(scratch)
     assert [p.relative_to(scratch).as_posix() for p in paths] == list(ALL_FILES)
 
 
@@ -141,7 +142,7 @@ def test_check_reproducible_names_the_differing_file(scratch):
     lines[2] = "a changed line\n"
     path.write_text("".join(lines), encoding="utf-8")
     (scratch / "toyworld/vocab.json").unlink()
-    problems = data.check_reproducible(scratch)
+    problems = make_data.check_reproducible(scratch)
     assert len(problems) == 2
     assert "data/toyworld/corpus.txt differs from a fresh generation (first at line 3" in problems[0]
     assert problems[1] == "data/toyworld/vocab.json is missing"

@@ -14,11 +14,11 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from course_lib._freezing_audit import AUDIT_OPTIMIZERS
+from course_lib.freezing.audit import AUDIT_OPTIMIZERS
 from course_lib.freezing import (STRATEGY_NAMES, LeakAudit, PartiallyFrozenEmbedding, RowRestorer, SplitEmbedding,
                                  TrainableTokensEmbedding, audit_leakage, grow_embedding, mask_frozen_grads,
                                  zero_frozen_grads_)
-from course_lib.freezing_strategies import STRATEGIES
+from course_lib.freezing.strategies import STRATEGIES
 
 V, D = 10, 4
 TRAINABLE = [7, 2, 5]                      # not a tail, not sorted

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-import course_lib.bench as bench
+import course_lib.tools.bench as bench
 from course_lib.freezing import STRATEGY_NAMES, PartiallyFrozenEmbedding
-from course_lib.freezing_costs import (NOTEBOOK_SIZE, _floor_lookup, cost_ratios, time_freezing,
+from course_lib.freezing.costs import (NOTEBOOK_SIZE, _floor_lookup, cost_ratios, time_freezing,
                                        time_freezing_small)
 from course_lib.memory import embedding_memory
 

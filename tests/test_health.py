@@ -14,9 +14,9 @@ def test_doctor_passes_in_the_course_environment():
 
 
 def test_doctor_reports_edited_data(tmp_path):
-    from course_lib import data
+    from course_lib.tools import make_data
 
-    data.make_data(tmp_path)
+    make_data.make_data(tmp_path)
     (tmp_path / "toyworld" / "corpus.txt").write_text("edited\n")
     report = course_lib.doctor(data_dir=tmp_path)
     assert not report.ok

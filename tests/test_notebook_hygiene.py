@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from course_lib.lessons import LESSONS, lesson_map
-from course_lib.nbtools import clean, hygiene_problems, list_notebooks
+from course_lib.tools.nbtools import clean, hygiene_problems, list_notebooks
 
 NOTEBOOKS = list_notebooks()
 

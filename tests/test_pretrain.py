@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from course_lib import data, toyworld
-from course_lib.pretrain import (GloVeConfig, SGNSConfig, WordVectors, _encode, _skipgram_pairs, _unigram_table,
+from course_lib.pretrain import (GloVeConfig, SGNSConfig, WordVectors, _encode, skipgram_pairs, _unigram_table,
                                  analogy_accuracy, cooccurrence, neighbour_purity, train_glove, train_sgns)
 
 CUES = set(toyworld.SHARED_CONTEXT.values())
@@ -110,10 +110,10 @@ def test_progress_bar_only_when_asked(small_corpus, capsys):
 
 
 # ---------------------------------------------------------------- the pieces
-def test_skipgram_pairs_stay_in_their_sentence_and_window():
+def testskipgram_pairs_stay_in_their_sentence_and_window():
     ids = torch.arange(12)  # ids are positions, so a pair tells where it came from
     sentence_of = torch.tensor([0] * 5 + [1] * 3 + [2] * 4)
-    word, ctx = _skipgram_pairs(ids, sentence_of, window=3, generator=torch.Generator().manual_seed(0))
+    word, ctx = skipgram_pairs(ids, sentence_of, window=3, generator=torch.Generator().manual_seed(0))
     assert len(word) == len(ctx) > 0
     distance = (word - ctx).abs()
     assert torch.all((distance >= 1) & (distance <= 3))
@@ -122,16 +122,16 @@ def test_skipgram_pairs_stay_in_their_sentence_and_window():
     assert len(pairs) == len(word)  # no pair twice in one pass
 
 
-def test_skipgram_pairs_with_window_one_are_all_neighbours_both_ways():
+def testskipgram_pairs_with_window_one_are_all_neighbours_both_ways():
     sentence_of = torch.tensor([0, 0, 0, 1, 1])
-    word, ctx = _skipgram_pairs(torch.arange(5), sentence_of, window=1, generator=torch.Generator())
+    word, ctx = skipgram_pairs(torch.arange(5), sentence_of, window=1, generator=torch.Generator())
     assert sorted(zip(word.tolist(), ctx.tolist())) == [(0, 1), (1, 0), (1, 2), (2, 1), (3, 4), (4, 3)]
 
 
 def test_skipgram_reach_is_drawn_per_token():
     ids = torch.arange(2000)
     sentence_of = torch.zeros(2000, dtype=torch.long)
-    word, ctx = _skipgram_pairs(ids, sentence_of, window=4, generator=torch.Generator().manual_seed(0))
+    word, ctx = skipgram_pairs(ids, sentence_of, window=4, generator=torch.Generator().manual_seed(0))
     by_distance = torch.bincount((word - ctx).abs(), minlength=5)[1:].float()
     # a reach of 1..4 drawn uniformly: distance d is reached with probability (5 - d) / 4
     torch.testing.assert_close(by_distance / by_distance[0], torch.tensor([1.0, 0.75, 0.5, 0.25]), atol=0.05, rtol=0)
@@ -278,12 +278,12 @@ def test_default_quadruples_are_the_toy_worlds(sgns):
 
 
 def test_trainers_use_the_course_thread_count_and_restore_torch_s(small_corpus, monkeypatch):
-    from course_lib import _wordvectors, pretrain
+    from course_lib import pretrain
 
     seen = []
     monkeypatch.setattr(pretrain, "_encode", lambda corpus, _real=pretrain._encode: (seen.append(
         torch.get_num_threads()), _real(corpus))[1])
-    monkeypatch.setattr(_wordvectors, "num_threads", lambda: 1)
+    monkeypatch.setattr(pretrain, "num_threads", lambda: 1)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:

@@ -1,4 +1,5 @@
 """PromptInspector, driven without a browser: the slider, the nearest words, the figure, the readout."""
+from pathlib import Path
 import html
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 import torch
 
 from course_lib.models import TinyLM, TinyLMConfig
-from course_lib.prompt_inspector import PromptInspector
+from course_lib.widgets.prompt_inspector import PromptInspector
 from course_lib.prompt_tasks import VerbalizerTask, train_verbalizer
 from course_lib.prompts import PromptTunedModel, nearest_tokens
 
@@ -180,10 +181,10 @@ def test_select_names_the_valid_steps():
     assert inspector.step == 20
 
 
-def test_the_widgets_module_documents_the_readouts_and_css_classes():
+def test_the_browser_contract_documents_the_readouts_and_css_classes():
     import course_lib.widgets as widgets_module
 
-    doc = " ".join(widgets_module.__doc__.split())
+    doc = " ".join((Path(__file__).parent / "ui" / "README.md").read_text().split())
     assert widgets_module.PromptInspector is PromptInspector and "PromptInspector" in widgets_module.__all__
     for text in (AT_20, START, "course-prompt-inspector", "course-prompt-step", "course-prompt-figure",
                  "course-prompt-table", "course-prompt-readout"):

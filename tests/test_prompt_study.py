@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course_lib import prompt_study
-from course_lib.__main__ import main as cli
+from course_lib.tools.cli import main as cli
 from course_lib.lm import load_tiny_lm
 from course_lib.plots import plot_prompt_study
 from course_lib.prompt_study import METHODS, Method, load_study, run_method, run_study, summarize

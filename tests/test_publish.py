@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from course_lib.__main__ import main
+from course_lib.tools.cli import main
 from course_lib.lessons import LESSONS
-from course_lib.nbtools import list_notebooks
-from course_lib.offline import offline_problems
-from course_lib.publish import build_site, build_slides, find_reveal, render_math
+from course_lib.tools.nbtools import list_notebooks
+from course_lib.tools.offline import offline_problems
+from course_lib.tools.publish import build_site, build_slides, find_reveal, render_math
 
 NOTEBOOKS = list_notebooks()
 

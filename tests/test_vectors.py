@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from course_lib import Vocab
-from course_lib import vector_files
+from course_lib import vectors as vector_files
 from course_lib.vectors import VectorFileError, align, load_vectors, nearest, save_vectors
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from .._display import Markdown, show
+from .._util import Markdown, is_int, show
 
 __all__ = [
     "Exercise",
@@ -146,7 +146,7 @@ class Exercise:
         """Show hint number ``n`` (1 = the gentlest)."""
         if not self.hints:
             text = f"There is no hint for {self.name}; `ex.{self.name}.solution()` shows the answer."
-        elif isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(self.hints):
+        elif not is_int(n) or not 1 <= n <= len(self.hints):
             text = (f"{self.name} has {len(self.hints)} hint(s): use `ex.{self.name}.hint(k)` "
                     f"with k from 1 to {len(self.hints)}; got {n!r}.")
         else:
@@ -239,7 +239,7 @@ def expect_shape(answer: Any, expected: tuple[int, ...], *, what: str = "your sh
     """Check a shape given as a tuple, a list or a ``torch.Size``."""
     expect_type(answer, (tuple, list, torch.Size), "a shape such as (2, 3)")
     got = tuple(answer)
-    if not all(isinstance(d, int) and not isinstance(d, bool) for d in got):
+    if not all(is_int(d) for d in got):
         raise Incorrect(f"{what} should contain whole numbers only; got {got}.")
     if len(got) != len(expected):
         raise Incorrect(f"{what} has {len(got)} dimension(s); the right shape has {len(expected)}.")

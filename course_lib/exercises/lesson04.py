@@ -8,6 +8,7 @@ from torch import nn
 
 from ..vocab import Vocab
 from . import Exercise, Incorrect, as_int_set, expect_int, expect_type
+from .._util import is_int
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
@@ -217,7 +218,7 @@ answer = keras_init_""",
 # ---------------------------------------------------------------- q6: what the optimizer trains
 def _check_q6(answer) -> None:
     expect_type(answer, (tuple, list), "a pair (frozen, fine_tuned), e.g. (10, 20)")
-    if len(answer) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in answer):
+    if len(answer) != 2 or not all(is_int(x) for x in answer):
         raise Incorrect("answer with two whole numbers: (trainable in the frozen run, trainable in the fine-tuned run).")
     frozen, tuned = answer
     table, head = 442 * 64, 64 * 2 + 2

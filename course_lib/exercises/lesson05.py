@@ -6,10 +6,11 @@ import math
 import torch
 from torch import nn
 
-from .._freezing_audit import AUDIT_OPTIMIZERS
+from ..freezing import AUDIT_OPTIMIZERS
 from ..freezing import STRATEGY_NAMES
 from ..vocab import Vocab
 from . import Exercise, Incorrect, as_int_set, expect_type
+from .._util import is_number
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -193,7 +194,7 @@ def _bytes_mistakes(value, rows: int, which: str) -> None:
 
 def _check_q3(answer) -> None:
     expect_type(answer, (tuple, list), "a pair (partially_frozen_bytes, zero_grad_bytes), e.g. (10, 20)")
-    if len(answer) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in answer):
+    if len(answer) != 2 or not all(is_number(x) for x in answer):
         raise Incorrect("answer with two numbers of bytes: (partially_frozen, zero_grad).")
     pfe, zero = answer
     if math.isclose(pfe, _Q3[1]) and math.isclose(zero, _Q3[0]):

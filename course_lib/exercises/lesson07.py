@@ -6,6 +6,7 @@ import math
 import torch
 
 from . import Exercise, Incorrect, expect_int, expect_tensor, expect_type
+from .._util import is_number
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -15,7 +16,7 @@ _V, _D = 20_000_000, 64
 def _check_bytes(answer, expected: int, mistakes: dict[int, str]) -> None:
     if isinstance(answer, float) and answer < 1e6:
         raise Incorrect("answer in bytes, as a whole number; this looks like GiB or GB.")
-    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+    if is_number(answer):
         for wrong, message in mistakes.items():
             if abs(answer - wrong) <= 8:
                 raise Incorrect(message)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import torch
 
-from ._common import _axes
+from .axes import axes_or_new
 
 __all__ = ["plot_lookup_cost", "plot_table"]
 
@@ -34,7 +34,7 @@ def plot_lookup_cost(rows: Sequence[dict], ax=None):
 
     Introduced in notebooks/01_lookup_tables.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     sizes = [r["vocab_size"] for r in rows]
     ax.loglog(sizes, [r["one_hot_ms"] for r in rows], "o-", label="one_hot(ids) @ W")
     ax.loglog(sizes, [r["gather_ms"] for r in rows], "s-", label="emb(ids)  (gather)")
@@ -72,7 +72,7 @@ def plot_table(weight: torch.Tensor, *, highlight: Sequence[int] = (), row_label
     """
     if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
         raise ValueError(f"weight must be a 2-D (V, D) tensor; got {getattr(weight, 'shape', type(weight))}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     data = weight.detach().float().cpu().numpy()
     limit = float(abs(data).max()) or 1.0
     image = ax.imshow(data, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._common import _axes
+from .axes import axes_or_new
 
 __all__ = ["plot_gradient_memory", "plot_row_drift"]
 
@@ -30,7 +30,7 @@ def plot_gradient_memory(rows: Sequence[dict], ax=None):
 
     Introduced in notebooks/02_gradient_flow.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     sizes = [r["vocab_size"] for r in rows]
     ax.loglog(sizes, [r["dense_bytes"] / 2**10 for r in rows], "o-", label="dense: a (V, D) tensor")
     ax.loglog(sizes, [r["sparse_bytes"] / 2**10 for r in rows], "s-", label="sparse COO: one row per lookup")
@@ -60,7 +60,7 @@ def plot_row_drift(moves: dict, *, left_after: int = 1, ax=None):
 
     Introduced in notebooks/02_gradient_flow.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     markers = "osD^v<>p"
     for i, (name, values) in enumerate(moves.items()):
         ax.plot(range(1, len(values) + 1), list(values), marker=markers[i % len(markers)], label=name)

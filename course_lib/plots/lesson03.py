@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import torch
 
-from ._common import _axes
+from .axes import axes_or_new
 
 __all__ = ["plot_images", "plot_position_similarity"]
 
@@ -49,7 +49,7 @@ def plot_images(images: torch.Tensor, labels: torch.Tensor | None = None, *,
     """
     if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] != 1:
         raise ValueError(f"images must be a (K, 1, H, W) tensor; got {getattr(images, 'shape', type(images))}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     data = images.detach().float().cpu()[:, 0]                    # (K, H, W)
     count, h, w = data.shape
     ncols = max(1, min(ncols, count))
@@ -99,7 +99,7 @@ def plot_position_similarity(similarity: torch.Tensor, grid_size: int, *, title:
     if not isinstance(similarity, torch.Tensor) or tuple(similarity.shape) != (n, n):
         raise ValueError(f"similarity must be an ({n}, {n}) tensor for grid_size={grid_size}; "
                          f"got {getattr(similarity, 'shape', type(similarity))}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     tiles = similarity.detach().float().cpu().reshape(n, grid_size, grid_size)   # one (g, g) map per patch
     step = grid_size + 1
     image = ax.imshow(_mosaic(tiles, grid_size).numpy(), cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import torch
 
-from ._common import _axes
+from .axes import axes_or_new
 
 __all__ = ["plot_histories", "plot_init_histograms"]
 
@@ -39,7 +39,7 @@ def plot_init_histograms(tables: Mapping[str, torch.Tensor], *, value_range: tup
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     values = {label: t.detach().float().cpu().flatten() for label, t in tables.items()}
     low, high = value_range or (min(float(v.min()) for v in values.values()),
                                 max(float(v.max()) for v in values.values()))
@@ -79,7 +79,7 @@ def plot_histories(histories: Mapping[str, object], *, metric: str = "acc", ax=N
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     for i, (name, history) in enumerate(histories.items()):
         colour = f"C{i}"
         epochs = history["epoch"]

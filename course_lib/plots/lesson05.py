@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._common import _axes
+from .axes import axes_or_new
 
 __all__ = ["plot_freezing_costs"]
 
@@ -25,7 +25,7 @@ def plot_freezing_costs(rows: Sequence[dict], metric: str = "ms_per_step", *, ax
     the others green; the x axis is logarithmic, so a 10x gap is a fixed distance.
 
     Args:
-        rows (sequence of dict): rows of :func:`course_lib.freezing_costs.time_freezing`: one per
+        rows (sequence of dict): rows of :func:`course_lib.freezing.costs.time_freezing`: one per
             strategy with ``strategy`` and ``metric``, and one whose ``strategy`` is ``"floor"``.
         metric (str, optional): ``"ms_per_step"``, ``"optimizer_bytes"`` or ``"grad_bytes"``.
             Default: ``"ms_per_step"``.
@@ -52,7 +52,7 @@ def plot_freezing_costs(rows: Sequence[dict], metric: str = "ms_per_step", *, ax
     floor = floors[0][metric]
     if not floor > 0:
         raise ValueError(f"the floor's {metric} must be positive to draw ratios; got {floor!r}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     bars = [r for r in rows if r["strategy"] != "floor"]
     scale = _SCALE[metric]
     values = [r[metric] * scale for r in bars]

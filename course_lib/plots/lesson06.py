@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._common import _axes
+from .axes import axes_or_new
 
 __all__ = ["plot_prompt_study"]
 
@@ -55,7 +55,7 @@ def plot_prompt_study(summary: Sequence[dict], task: str, metric: str = "emit", 
     rows = [s for s in summary if s["task"] == task]
     if not rows:
         raise ValueError(f"summary has no rows for task {task!r}; tasks: {sorted({s['task'] for s in summary})}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     labelled = set()
     for s in rows:
         marker, colour, label = _style(s["method"])

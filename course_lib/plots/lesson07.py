@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._common import _axes
+from .axes import axes_or_new
 
 __all__ = ["plot_collisions", "plot_memory_breakdown", "plot_scaling"]
 
@@ -34,7 +34,7 @@ def plot_scaling(rows: Sequence[dict], x: str, series: Mapping[str, str], *, xla
 
     Introduced in notebooks/07_embeddings_at_scale.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     sizes = [r[x] for r in rows]
     for (label, key), marker in zip(series.items(), "osD^v"):
         ax.loglog(sizes, [r[key] for r in rows], marker=marker, label=label)
@@ -64,7 +64,7 @@ def plot_memory_breakdown(estimates: Mapping[str, object], ax=None):
 
     Introduced in notebooks/07_embeddings_at_scale.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     labels = list(estimates)
     left = [0.0] * len(labels)
     for part, name in (("table", "table"), ("gradient", "gradient"), ("optimizer", "optimizer state"),
@@ -101,7 +101,7 @@ def plot_collisions(rows: Sequence[dict], ax=None):
 
     Introduced in notebooks/07_embeddings_at_scale.ipynb.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     buckets = [r["num_buckets"] for r in rows]
     ax.semilogx(buckets, [r["measured"] / r["num_keys"] for r in rows], "o", markersize=8, label="measured")
     ax.semilogx(buckets, [r["expected"] / r["num_keys"] for r in rows], "-", label="expected: n - m(1 - (1 - 1/m)^n)")

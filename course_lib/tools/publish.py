@@ -11,7 +11,7 @@ the committed, executed notebooks and load nothing from the network:
   as inline SVG (a TeX subset; what it cannot draw stays as TeX source in ``<code>``);
 - widgets need a kernel, so a widget output becomes a note saying so.
 
-:func:`course_lib.offline.offline_problems` checks the pages.
+:func:`course_lib.tools.offline.offline_problems` checks the pages.
 
 Introduced in INSTRUCTORS.md.
 """
@@ -228,7 +228,7 @@ vertical-align: top; }} code {{ background: #f4f4f4; padding: 0 3px; }}</style><
 
 
 def _rows(written: dict[str, Path]):
-    from .lessons import LESSONS
+    from ..lessons import LESSONS
 
     return [(lesson.stem[:2], lesson.title, written[lesson.stem].name if lesson.stem in written else None,
              lesson.outcome) for lesson in LESSONS]
@@ -237,7 +237,7 @@ def _rows(written: dict[str, Path]):
 def build_slides(paths, out_dir) -> list[Path]:
     """Write a reveal.js deck per notebook, ``NN_name.slides.html``, an ``index.html`` and a copy of
     reveal.js into ``out_dir``. Slide types come from each cell's ``slideshow`` metadata, or from
-    :func:`course_lib.classroom.slide_types` when a notebook has none.
+    :func:`course_lib.tools.classroom.slide_types` when a notebook has none.
 
     Returns:
         list of Path: the files written (decks, then the index).

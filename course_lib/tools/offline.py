@@ -1,7 +1,7 @@
 """Does a static page open offline? Scripts, styles and images loaded from the network, and
 references to local files that do not exist, found in the HTML and in the CSS it loads.
 
-Used on the slide decks and the site of :mod:`course_lib.publish`, and by their tests.
+Used on the slide decks and the site of :mod:`course_lib.tools.publish`, and by their tests.
 
 Introduced in INSTRUCTORS.md.
 """

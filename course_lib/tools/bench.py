@@ -100,16 +100,13 @@ def bench_threads(thread_counts=(1, 2), steps: int = 300) -> list[dict]:
 def _median_ms(action, repeats: int) -> tuple[float, float, float]:
     """Median and slowest wall time, and median CPU time of this process (ms), of ``action(i)``."""
     import statistics
-    import time
+
+    from .._util import time_call
 
     for i in range(3):  # warm-up: first calls import and allocate
         action(i)
-    wall, cpu = [], []
-    for i in range(repeats):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        action(i)
-        wall.append((time.perf_counter() - start) * 1e3)
-        cpu.append((time.process_time() - start_cpu) * 1e3)
+    times = [time_call(lambda: action(i)) for i in range(repeats)]   # (wall, cpu) per call
+    wall, cpu = [t[0] for t in times], [t[1] for t in times]
     return statistics.median(wall), max(wall), statistics.median(cpu)
 
 
@@ -118,7 +115,7 @@ def _prompt_history(num_vectors: int = 20, num_steps: int = 600, every: int = 25
     table drifting at random, 25 snapshots, a falling loss; and the table and vocab to read it with."""
     import torch
 
-    from .lm import load_tiny_lm
+    from ..lm import load_tiny_lm
 
     base, vocab = load_tiny_lm()
     table = base.get_input_embeddings().weight.detach()                                # (V, D)
@@ -143,8 +140,8 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
         list of dict: ``explorer``, ``action``, ``median_ms``, ``slowest_ms``, ``cpu_ms``,
         ``target_ms`` and ``ratio`` (median wall time / target).
     """
-    from .data import load_vocab
-    from .widgets import OPTIMIZERS, GradientExplorer, PromptInspector, TrainingStepper
+    from ..data import load_vocab
+    from ..widgets import OPTIMIZERS, GradientExplorer, PromptInspector, TrainingStepper
 
     explorer, stepper = GradientExplorer(), TrainingStepper()
     held = TrainingStepper(optimizer="AdamW", frozen=["king", "dog"], strategy="partially_frozen",
@@ -200,7 +197,7 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
 
 def _freezing_targets(rows: list[dict]) -> list[dict]:
     """Lesson 05's targets read from :func:`bench_freezing`'s rows, as summary rows (ratio <= 1 is on target)."""
-    from .freezing_costs import SPEEDUP_TARGET, TIME_VS_FLOOR_TARGET, cost_ratios
+    from ..freezing.costs import SPEEDUP_TARGET, TIME_VS_FLOOR_TARGET, cost_ratios
 
     ratios, out = cost_ratios(rows), []
     if ratios["time_vs_floor"] is not None:
@@ -225,20 +222,20 @@ def bench_freezing(num_embeddings: int = 400_000, embedding_dim: int = 300, num_
     """Time one Adam step of each lesson-05 freezing strategy at GloVe scale against the floor,
     and print the issue's targets as ratios.
 
-    Runs :func:`course_lib.freezing_costs.time_freezing` with the course's thread count (about
+    Runs :func:`course_lib.freezing.costs.time_freezing` with the course's thread count (about
     45 s and 4 GB of memory at the default 400,000 x 300 table with 1,000 trainable rows).
     ``kwargs`` go to it (``strategies``, ``steps``, ``num_ids``, ...). Each strategy's steps
     alternate with floor steps; the CPU-time ratio, printed next to the wall-time one, is
     the steadier figure when other programs share the cores.
 
     Returns:
-        list of dict: the rows of :func:`~course_lib.freezing_costs.time_freezing`.
+        list of dict: the rows of :func:`~course_lib.freezing.costs.time_freezing`.
     """
     import torch
 
-    from .freezing_costs import time_freezing
-    from .memory import format_bytes
-    from .runtime import num_threads
+    from ..freezing.costs import time_freezing
+    from ..memory import format_bytes
+    from ..runtime import num_threads
 
     previous = torch.get_num_threads()
     torch.set_num_threads(num_threads())
@@ -314,7 +311,7 @@ def run(names: list[str] | None = None) -> dict[str, list[dict]]:
 
     import torch
 
-    from .runtime import num_threads
+    from ..runtime import num_threads
 
     unknown = [n for n in names or [] if n not in BENCHMARKS]
     if unknown:

@@ -5,7 +5,7 @@
 - :func:`make_student_copies` writes copies of the lessons with the reference answers replaced
   by stubs (``python -m course_lib student``), never over a copy someone edited.
 - :func:`slide_types` reads a lesson's structure (``##`` headings start slides, ``###``
-  sub-slides, ...) for the slide decks of :mod:`course_lib.publish`.
+  sub-slides, ...) for the slide decks of :mod:`course_lib.tools.publish`.
 
 Introduced in INSTRUCTORS.md.
 """
@@ -60,7 +60,7 @@ def setup_cell_problem(nb) -> str | None:
     source = _source(cell)
     if source == SETUP_CELL or source.startswith(SETUP_CELL + "\n"):
         return None
-    return ("its first code cell does not start with course_lib.classroom.SETUP_CELL; run `python -m course_lib "
+    return ("its first code cell does not start with course_lib.tools.classroom.SETUP_CELL; run `python -m course_lib "
             "setup-cell NOTEBOOK`, then re-run the notebook")
 
 
@@ -109,6 +109,7 @@ def student_notebook(nb):
             source = _SOLUTION.sub(lambda m: STUB + m.group(1), source)
             source = "\n".join(line for line in source.split("\n") if line.strip() != "# NBVAL_CHECK_OUTPUT")
             cell.source = source
+            cell.metadata.pop("jupyter", None)  # the reference notebook collapses it; here it is the learner's
             if "solution" in tags:
                 tags.remove("solution")
                 cell.metadata["tags"] = tags

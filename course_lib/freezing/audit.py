@@ -1,6 +1,6 @@
 """The leak audit of lesson 05: which "frozen" rows move, under which optimizer.
 
-Public names are re-exported by :mod:`course_lib.freezing`.
+Part of :mod:`course_lib.freezing`, which re-exports its public names.
 
 Introduced in notebooks/05_partial_freezing.ipynb.
 """
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ._display import Markdown
+from .._util import Markdown, is_int
+from .strategies import STRATEGIES, STRATEGY_NAMES, holds_exactly
 
 __all__ = ["AUDIT_OPTIMIZERS", "LeakAudit", "audit_leakage"]
 
@@ -87,13 +88,13 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
     The table is ``(num_embeddings, embedding_dim)`` from N(0, 1); its last ``num_trainable``
     rows train, the others are frozen. Every batch of 16 ids draws from all rows, so frozen
     rows get gradient too; the loss pulls each looked-up row towards a fixed target. Each run
-    goes through the loop of :class:`~course_lib.freezing_strategies.FreezingStrategy`.
+    goes through the loop of :class:`~course_lib.freezing.strategies.FreezingStrategy`.
     "warm-started" first trains every row for ``warm_steps`` steps, then freezes: a hook
     strategy keeps the same weight, so it keeps the same optimizer and its state; a module
     strategy gets a new optimizer for its own Parameter.
 
     Args:
-        strategies (sequence of str, optional): names in ``freezing_strategies.STRATEGIES``.
+        strategies (sequence of str, optional): names in ``course_lib.freezing.STRATEGIES``.
             Default: the six of lesson 05.
         optimizers (sequence of str, optional): keys of :data:`AUDIT_OPTIMIZERS`. Default: all.
         num_steps (int, optional): steps after the freeze. Default: 20.
@@ -110,8 +111,6 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
 
     Introduced in notebooks/05_partial_freezing.ipynb.
     """
-    from .freezing import STRATEGY_NAMES
-    from .freezing_strategies import STRATEGIES, holds_exactly
 
     strategies = list(STRATEGY_NAMES if strategies is None else strategies)
     optimizers = list(AUDIT_OPTIMIZERS if optimizers is None else optimizers)
@@ -121,9 +120,9 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
             raise ValueError(f"{name} holds {value!r}; choose from {list(choices)}")
     for name, value, low in (("num_embeddings", num_embeddings, 2), ("embedding_dim", embedding_dim, 1),
                              ("num_steps", num_steps, 1), ("warm_steps", warm_steps, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        if not is_int(value) or value < low:
             raise ValueError(f"{name} must be an int >= {low}; got {value!r}")
-    if isinstance(num_trainable, bool) or not isinstance(num_trainable, int) \
+    if not is_int(num_trainable) \
             or not 1 <= num_trainable < num_embeddings:
         raise ValueError(f"num_trainable must be an int in 1..{num_embeddings - 1} (some rows must stay frozen); "
                          f"got {num_trainable!r}")

@@ -9,8 +9,9 @@ import math
 
 import torch
 
-from ._blit import BlitCanvas, css
-from .prompts import nearest_tokens
+from .canvas import BlitCanvas, css
+from ..prompts import nearest_tokens
+from .._util import is_int
 
 __all__ = ["PromptInspector"]
 
@@ -96,7 +97,7 @@ class PromptInspector:
         import ipywidgets as widgets
 
         for name, value in (("k", k), ("window", window)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_int(value) or value < 1:
                 raise ValueError(f"{name} must be a positive int; got {value!r}")
         if not isinstance(embedding_weight, torch.Tensor) or embedding_weight.dim() != 2:
             raise ValueError(f"embedding_weight must be the (V, D) input embedding table "
@@ -157,7 +158,7 @@ class PromptInspector:
 
     def select(self, step: int) -> None:
         """Move the slider to the snapshot taken at ``step`` (which redraws)."""
-        if isinstance(step, bool) or not isinstance(step, int) or step not in self.steps:
+        if not is_int(step) or step not in self.steps:
             raise ValueError(f"step must be one of the snapshot steps ({_steps_text(self.steps)}); got {step!r}")
         self.slider.value = step
 

@@ -9,7 +9,7 @@ marker word carries the contrast (``he``/``she``, ``a``/``many``, ``country``/``
 ``very``/``than``; :data:`MARKERS`). Within a category words are drawn with weights
 proportional to 1/rank (Zipf); the two words of a pair equally often. Only
 ``random.Random(seed).random()`` is used (the same stream on every Python and machine).
-The word tables and sentence templates are in ``course_lib/_toyworld_words.py``.
+The word tables and sentence templates are in :mod:`course_lib.toyworld.words`.
 
 Introduced in notebooks/04_init_and_pretrained.ipynb.
 """
@@ -19,7 +19,8 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from . import _toyworld_words as W
+from . import words as W
+from .._util import is_int
 
 __all__ = [
     "CATEGORIES", "LABEL_WORDS", "MARKERS", "RELATIONS", "SENTIMENTS", "SHARED_CONTEXT",
@@ -175,7 +176,7 @@ def _sentence(rng: random.Random, topic: str, sentiment: str) -> Sentence:
 
 
 def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}. Use e.g. seed=0.")
     return seed
 
@@ -204,7 +205,7 @@ def generate(num_tokens: int = 200_000, seed: int = 0) -> list[Sentence]:
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    if isinstance(num_tokens, bool) or not isinstance(num_tokens, int) or num_tokens < 1:
+    if not is_int(num_tokens) or num_tokens < 1:
         raise ValueError(f"num_tokens must be a positive int; got {num_tokens!r}")
     rng = random.Random(_check_seed(seed))
     out, count = [], 0
@@ -251,7 +252,7 @@ def labelled(num_sentences: int, *, split: str = "train", seed: int = 0) -> list
 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
-    if isinstance(num_sentences, bool) or not isinstance(num_sentences, int) or num_sentences < 0:
+    if not is_int(num_sentences) or num_sentences < 0:
         raise ValueError(f"num_sentences must be a non-negative int; got {num_sentences!r}")
     if split not in SPLITS:
         raise ValueError(f"split must be one of {list(SPLITS)}; got {split!r}")

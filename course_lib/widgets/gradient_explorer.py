@@ -10,9 +10,10 @@ import re
 import torch
 import torch.nn.functional as F
 
-from ._blit import BlitCanvas, css
-from .lookup import check_ids
-from .vocab import Vocab
+from .canvas import BlitCanvas, css
+from ..lookup import check_ids
+from ..vocab import Vocab
+from .._util import is_int
 
 __all__ = ["GradientExplorer", "parse_batch"]
 
@@ -123,7 +124,7 @@ class GradientExplorer:
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+            if not is_int(value) or not 1 <= value <= 64:
                 raise ValueError(f"{name} must be an int from 1 to 64 (a table small enough to draw); got {value!r}")
         self.vocab = vocab
         self.num_embeddings = len(vocab) if vocab is not None else num_embeddings

@@ -15,9 +15,9 @@ import re
 import time
 from pathlib import Path
 
-__all__ = ["NOTEBOOK_DIR", "clean", "execute", "hygiene_problems", "list_notebooks", "refresh"]
+__all__ = ["NOTEBOOK_DIR", "clean", "execute", "hygiene_problems", "is_solution_cell", "list_notebooks", "refresh"]
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 # Metadata that changes from run to run or machine to machine (nbstripout's defaults
 # cover signature, widget state, ExecuteTime, execution timings, collapsed, scrolled).
@@ -49,12 +49,26 @@ def list_notebooks(folder: str | os.PathLike = NOTEBOOK_DIR) -> list[Path]:
 def clean(nb):
     """Return a copy of ``nb`` without volatile metadata; outputs and execution counts stay.
 
-    Cell ids become ``"0", "1", ...`` so that re-running a notebook does not rewrite them.
+    Cell ids become ``"0", "1", ...`` so that re-running a notebook does not rewrite them, and
+    solution cells are collapsed (see :func:`is_solution_cell`).
     """
     from nbstripout import strip_output
 
-    nb = copy.deepcopy(nb)
-    return strip_output(nb, keep_output=True, keep_count=True, keep_id=False, extra_keys=_EXTRA_KEYS)
+    nb = strip_output(copy.deepcopy(nb), keep_output=True, keep_count=True, keep_id=False, extra_keys=_EXTRA_KEYS)
+    for cell in nb.cells:  # answers out of sight: a learner opens a solution only on purpose
+        if is_solution_cell(cell):
+            cell.metadata["jupyter"] = {"source_hidden": True}
+    return nb
+
+
+def is_solution_cell(cell) -> bool:
+    """Whether ``cell`` holds a reference answer (tagged ``solution`` or with ``# BEGIN SOLUTION``).
+
+    :func:`clean` collapses these cells (``metadata.jupyter.source_hidden``): JupyterLab shows
+    "..." until the learner clicks, nbval and nbclient run them as usual.
+    """
+    return cell.get("cell_type") == "code" and ("solution" in cell.get("metadata", {}).get("tags", [])
+                                                or "# BEGIN SOLUTION" in _source(cell))
 
 
 def execute(path: str | os.PathLike, *, timeout: int = 600, env: dict | None = None):
@@ -167,6 +181,9 @@ def hygiene_problems(path: str | os.PathLike) -> list[str]:
             problems.append(f"{name}: code cell {i} is tagged raises-exception but stored no error")
         if _LOCAL_PATH.search(json.dumps(cell.get("outputs", []))):
             problems.append(f"{name}: code cell {i} output shows a machine-local path")
+    for i, cell in enumerate(code, 1):
+        if is_solution_cell(cell) and not cell.metadata.get("jupyter", {}).get("source_hidden"):
+            problems.append(f"{name}: code cell {i} is a solution shown open; run `make notebooks` to collapse it")
     if clean(nb) != nb:
         problems.append(f"{name}: has volatile metadata or unnumbered cell ids; run `make notebooks` "
                         "(or `python -m course_lib notebooks --clean-only`)")

@@ -1,4 +1,4 @@
-"""The word tables and templates of the toy world (private: use :mod:`course_lib.toyworld`).
+"""The word tables and sentence templates of the toy world; :mod:`course_lib.toyworld` builds on them.
 
 Every table is in rank order: the first word of a category is drawn most often
 (weights proportional to 1/rank). Changing anything here changes the generated corpus,
@@ -12,7 +12,39 @@ import random
 from bisect import bisect_right
 from functools import lru_cache
 
-__all__: list[str] = []
+__all__ = [
+    "ATHLETES",
+    "CAPITAL",
+    "CLAUSES",
+    "COLOURS",
+    "COMPARATIVE_SPORT",
+    "COMPARATIVE_WEATHER",
+    "DRINKS",
+    "FOODS",
+    "FUNCTION",
+    "GENDER",
+    "HABITATS",
+    "MARKERS",
+    "MEALS",
+    "NEGATIVE_ADJECTIVES",
+    "NEGATIVE_FEELINGS",
+    "NEGATIVE_VERBS",
+    "NUMBERS",
+    "PLURAL",
+    "POSITIVE_ADJECTIVES",
+    "POSITIVE_FEELINGS",
+    "POSITIVE_VERBS",
+    "SPORTS",
+    "SPORT_PLACES",
+    "TEMPLATES",
+    "TIMES",
+    "TRANSPORT",
+    "WEATHER",
+    "fill",
+    "slots",
+    "uniform",
+    "zipf",
+]
 
 #: relation -> (marker seen with every first word, marker seen with every second word)
 MARKERS = {"gender": ("he", "she"), "plural": ("a", "many"), "capital": ("country", "city"),

@@ -1,0 +1,238 @@
+"""The course's command line (``course_lib.tools.cli``): ``python -m course_lib doctor | make-data | notebooks | bench | student | slides |
+site | setup-cell | train-tinylm | prompt-study``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _doctor(args) -> int:
+    from ..health import doctor
+
+    report = doctor()
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _make_data(args) -> int:
+    from .. import data
+    from . import make_data
+
+    if args.check:
+        problems = make_data.check_reproducible(data.DATA_DIR)
+        for p in problems:
+            print(p)
+        print("data/ is reproducible: regenerated files are byte-identical." if not problems else
+              f"{len(problems)} problem(s): data/ does not match what make-data writes.")
+        return 1 if problems else 0
+    written = make_data.make_data(data.DATA_DIR, force=args.force)
+    for path in written:
+        print(f"wrote {path.relative_to(data.DATA_DIR.parent)}")
+    return 0
+
+
+def _notebooks(args) -> int:
+    import nbformat
+
+    from .nbtools import clean, list_notebooks, refresh
+
+    paths = args.paths or list_notebooks()
+    if args.clean_only:
+        for path in paths:
+            nbformat.write(clean(nbformat.read(path, as_version=4)), path)
+            print(f"cleaned {path}")
+        return 0
+    refresh(paths)
+    return 0
+
+
+def _bench(args) -> int:
+    from .bench import run
+
+    run(args.names)
+    return 0
+
+
+def _default_out(name: str) -> Path:
+    from .nbtools import NOTEBOOK_DIR
+
+    return NOTEBOOK_DIR.parent / "build" / name
+
+
+def _notebook_paths(args) -> list[Path]:
+    from .nbtools import list_notebooks
+
+    paths = args.paths or list_notebooks()
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise SystemExit(f"no such notebook: {missing[0]}")
+    return [Path(p) for p in paths]
+
+
+def _student(args) -> int:
+    from .classroom import make_student_copies
+
+    report = make_student_copies(_notebook_paths(args), args.out or _default_out("student"), force=args.force)
+    print(report)
+    return 0
+
+
+def _slides(args) -> int:
+    import nbformat
+
+    from .classroom import set_slide_metadata
+    from .publish import build_slides
+
+    paths = _notebook_paths(args)
+    if args.set_metadata:
+        for path in paths:
+            nbformat.write(set_slide_metadata(nbformat.read(path, as_version=4)), path)
+            print(f"set slide types in {path}")
+        return 0
+    try:
+        written = build_slides(paths, args.out or _default_out("slides"))
+    except FileNotFoundError as err:
+        raise SystemExit(str(err)) from None
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _site(args) -> int:
+    from .publish import build_site
+
+    for path in build_site(_notebook_paths(args), args.out or _default_out("site")):
+        print(f"wrote {path}")
+    return 0
+
+
+def _setup_cell(args) -> int:
+    import nbformat
+
+    from .classroom import apply_setup_cell, setup_cell_problem
+
+    problems = 0
+    for path in _notebook_paths(args):
+        nb = nbformat.read(path, as_version=4)
+        problem = setup_cell_problem(nb)
+        if problem is None:
+            print(f"ok       {path}")
+        elif args.check:
+            problems += 1
+            print(f"PROBLEM  {path}: {problem}")
+        else:
+            nbformat.write(apply_setup_cell(nb), path)
+            print(f"updated  {path} (re-run it: python -m course_lib notebooks {path})")
+    return 1 if problems else 0
+
+
+def _train_tinylm(argv: list[str]) -> int:
+    """``python -m course_lib train-tinylm [--out PATH] [--steps N] [--seed S] [--force]``: re-train and save
+    lesson 06's TinyLM."""
+    import torch
+
+    from ..lm import CHECKPOINT, lm_vocab, pretrain_tiny_lm, save_tiny_lm
+
+    parser = argparse.ArgumentParser(prog="python -m course_lib train-tinylm", description=_train_tinylm.__doc__)
+    parser.add_argument("--out", type=Path, default=CHECKPOINT, help=f"where to write (default: {CHECKPOINT})")
+    parser.add_argument("--steps", type=int, default=2500, help="optimizer steps (default: 2500)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the init and the batches (default: 0)")
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    args = parser.parse_args(argv)
+    if args.out.exists() and not args.force:
+        parser.error(f"{args.out} exists; pass --force to replace it, or --out to write elsewhere")
+    torch.set_num_threads(1)  # small ops: one thread is fastest and reproducible (see TESTING_FACTS)
+    model, summary = pretrain_tiny_lm(num_steps=args.steps, seed=args.seed)
+    path = save_tiny_lm(args.out, model, lm_vocab(), summary)
+    print(f"held-out loss {summary['heldout_loss']:.3f}; wrote {path} ({path.stat().st_size / 1e6:.2f} MB) "
+          f"in {summary['seconds']:.0f} s")
+    return 0
+
+
+def _prompt_study(argv: list[str]) -> int:
+    """``python -m course_lib prompt-study [--tasks ...] [--seeds ...] [--out PATH]``: run lesson 06's grid."""
+    import torch
+
+    from ..prompt_study import HAND_WRITTEN, RESULTS, SEEDS, format_summary, run_study, summarize
+
+    parser = argparse.ArgumentParser(prog="python -m course_lib prompt-study", description=_prompt_study.__doc__)
+    parser.add_argument("--tasks", nargs="+", default=["sentiment", "topic"], choices=list(HAND_WRITTEN))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"where to write (default: {RESULTS})")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # as the notebook on a 2-core machine: the file's rows are what it reproduces
+    rows = run_study(args.tasks, args.seeds, out=args.out)
+    summary = summarize(rows)
+    for task in args.tasks:
+        print(f"\n{task} (validation, mean ± sd over seeds {args.seeds})\n" + format_summary(summary, task))
+    return 0
+
+
+#: commands with options of their own: the rest of the line goes to them unparsed
+_PASS_THROUGH = {"train-tinylm": _train_tinylm, "prompt-study": _prompt_study}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in _PASS_THROUGH:
+        return _PASS_THROUGH[argv[0]](argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("doctor", help="check Python, packages, device, widgets and data").set_defaults(func=_doctor)
+
+    p = sub.add_parser("make-data", help="regenerate data/ byte-identically and write data/SHA256SUMS")
+    p.add_argument("--check", action="store_true", help="regenerate in a temporary folder and compare with data/")
+    p.add_argument("--force", action="store_true", help="replace files in data/ even if someone edited them")
+    p.set_defaults(func=_make_data)
+
+    p = sub.add_parser("notebooks", help="re-execute the notebooks top to bottom and clean their metadata")
+    p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    p.add_argument("--clean-only", action="store_true", help="clean metadata without executing")
+    p.set_defaults(func=_notebooks)
+
+    p = sub.add_parser("bench", help="print the course's speed figures against their targets")
+    from .bench import BENCHMARKS
+
+    p.add_argument("names", nargs="*", help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
+    p.set_defaults(func=_bench)
+
+    p = sub.add_parser("student", help="write student copies (answers replaced by stubs, outputs cleared) "
+                                       "to build/student/")
+    p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    p.add_argument("--out", type=Path, help="folder to write to (default: build/student)")
+    p.add_argument("--force", action="store_true", help="replace copies that differ from a fresh one (edited ones)")
+    p.set_defaults(func=_student)
+
+    p = sub.add_parser("slides", help="write a reveal.js slide deck per notebook to build/slides/ (opens offline)")
+    p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    p.add_argument("--out", type=Path, help="folder to write to (default: build/slides)")
+    p.add_argument("--set-metadata", action="store_true",
+                   help="instead, write the slide types read from the structure into the notebooks' cell metadata")
+    p.set_defaults(func=_slides)
+
+    p = sub.add_parser("site", help="write the executed course as static HTML to build/site/ (opens offline)")
+    p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    p.add_argument("--out", type=Path, help="folder to write to (default: build/site)")
+    p.set_defaults(func=_site)
+
+    p = sub.add_parser("setup-cell", help="make each notebook's first code cell start with the course's set-up "
+                                          "cell (course_lib.tools.classroom.SETUP_CELL)")
+    p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    p.add_argument("--check", action="store_true", help="only report the notebooks that do not follow it")
+    p.set_defaults(func=_setup_cell)
+
+    sub.add_parser("train-tinylm", help="re-train lesson 06's TinyLM into data/tinylm.pt (about 2 min; "
+                                        "train-tinylm --help for its options)")
+    sub.add_parser("prompt-study", help="run lesson 06's comparison grid into data/prompt_study.json (about "
+                                        "10 min; prompt-study --help for its options)")
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
