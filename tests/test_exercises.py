@@ -125,3 +125,29 @@ def test_messages_name_the_mistake_not_the_answer():
     assert "never touched" in ex.q3.evaluate({2, 3, 5}).message
     assert "not greater than max_norm" in ex.q3.evaluate({1, 2, 3}).message
     assert "one-hot matrix itself" in ex.q2.evaluate(F.one_hot(ex.q2.inputs().ids, 8)).message
+
+
+# ---- lessons 04 and 05: right answers written other ways (RIGHT in tests/exercise_mistakes/lessonNN.py)
+def _right_answers(lesson: str):
+    path = Path(__file__).parent / "exercise_mistakes" / f"{lesson}.py"
+    spec = importlib.util.spec_from_file_location(f"exercise_right_{lesson}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [(key, answer, getattr(module, "make", None)) for key, answers in module.RIGHT.items() for answer in answers]
+
+
+def _check_right_answers(lesson: str):
+    cases = _right_answers(lesson)
+    assert {key for key, _, _ in cases} == {key for key in ALL if key.startswith(lesson)}, "list RIGHT for every exercise"
+    for key, spec, make in cases:
+        answer = make(key, spec, ALL[key].inputs()) if isinstance(spec, str) and make is not None else spec
+        result = ALL[key].evaluate(answer)
+        assert result.status == "correct", f"{key}: {spec!r} is right but got: {result.message}"
+
+
+def test_right_answers_written_other_ways_lesson04():
+    _check_right_answers("lesson04")
+
+
+def test_right_answers_written_other_ways_lesson05():
+    _check_right_answers("lesson05")

@@ -18,6 +18,8 @@ _Q1 = 100_000 * 300 * 4 * 4
 
 
 def _check_q1(answer) -> None:
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        answer = answer.item()                       # a count computed with tensors is the same number
     expect_type(answer, (int, float), "a number of bytes (int)")
     table = 100_000 * 300 * 4
     named = {table: "the weights alone", 2 * table: "weights and gradient, without Adam's state",
@@ -91,6 +93,7 @@ def _q3_inputs() -> dict:
 
 def _check_q3(answer) -> None:
     expect_type(answer, str, "a word (str), e.g. 'prince'")
+    answer = answer.strip().lower()                  # ' Woman' is the same word
     if answer not in _Q3_WORDS:
         raise Incorrect(f"{answer!r} is not one of q3.words.")
     if answer in ("king", "queen", "man"):
@@ -136,6 +139,11 @@ def _q4_inputs() -> dict:
 
 
 def _check_q4(answer) -> None:
+    if isinstance(answer, torch.Tensor) and answer.dtype == torch.bool:
+        if answer.shape != (6,):
+            raise Incorrect(f"your mask has shape {tuple(answer.shape)}; a mask over the rows of weight has "
+                            "shape (6,), e.g. (weight == 0).all(dim=1).")
+        answer = answer.nonzero().flatten()          # a row mask, e.g. (weight == 0).all(dim=1), names the same rows
     got = as_int_set(answer, what="your set of rows")
     outside = sorted(i for i in got if not 0 <= i < 6)
     if outside:
@@ -153,7 +161,8 @@ def _check_q4(answer) -> None:
 q4 = Exercise(
     "q4",
     "`weight, found = align(q4.vocab, q4.words, q4.vectors, oov=\"zeros\")`: which row ids of `weight` are "
-    "all zeros? Answer with a set (`q4 = ex.q4.inputs()`; `q4.vocab.tokens` lists the vocabulary in id order).",
+    "all zeros? Answer with a set (or a list, or a row mask) (`q4 = ex.q4.inputs()`; `q4.vocab.tokens` lists the "
+    "vocabulary in id order).",
     check=_check_q4,
     inputs=_q4_inputs,
     hints=["Row i of weight belongs to q4.vocab.tokens[i]; a row is copied when q4.words has that word.",
@@ -166,11 +175,14 @@ q4 = Exercise(
 
 
 # ---------------------------------------------------------------- q5: re-initialise without losing the pad row
+_Q5_ROWS, _Q5_DIM = 200, 50      # 10,000 numbers: enough to tell U(-0.05, 0.05) from look-alikes
+
+
 def _check_q5(answer) -> None:
     if not callable(answer) or isinstance(answer, nn.Module):
         raise Incorrect("answer with the function itself, e.g. `answer = keras_init_` (no parentheses).")
     for padding_idx in (0, 3, None):
-        emb = nn.Embedding(20, 8, padding_idx=padding_idx)
+        emb = nn.Embedding(_Q5_ROWS, _Q5_DIM, padding_idx=padding_idx)
         before = emb.weight
         answer(emb)
         if emb.weight is not before:
@@ -182,15 +194,24 @@ def _check_q5(answer) -> None:
         if values.abs().max() > 0.05:
             raise Incorrect(f"some numbers are outside [-0.05, 0.05] (largest: {values.abs().max():.3f}); draw "
                             "from a uniform distribution on that interval.")
-        rows = [i for i in range(20) if i != padding_idx]
+        rows = [i for i in range(_Q5_ROWS) if i != padding_idx]
         if values[rows].std() < 0.01:
             raise Incorrect("the rows are (nearly) all the same; draw every number at random from U(-0.05, 0.05).")
+        if len(values[rows].unique(dim=0)) < len(rows):
+            raise Incorrect("some rows are copies of each other; draw every number of every row at random.")
         if padding_idx is not None and values[padding_idx].any():
             where = "" if padding_idx == 0 else f" (tried padding_idx={padding_idx}: use emb.padding_idx, not 0)"
             raise Incorrect(f"the padding row is no longer zero{where}: nn.init functions fill every row, "
                             "padding included.")
         if padding_idx is None and not values[0].any():
             raise Incorrect("with padding_idx=None every row is a real word's row; your function zeroed row 0.")
+        # the shape of the distribution: U(-a, a) puts a quarter of the numbers in each quarter of the interval
+        quarters = torch.histc(values[rows], bins=4, min=-0.05, max=0.05) / values[rows].numel()
+        if (quarters - 0.25).abs().max() > 0.03:
+            shares = ", ".join(f"{q:.0%}" for q in quarters.tolist())
+            raise Incorrect(f"the numbers are inside [-0.05, 0.05] but not spread evenly: the four quarters of the "
+                            f"interval hold {shares} of them, where U(-0.05, 0.05) puts 25% in each. Draw from "
+                            "a uniform distribution (nn.init.uniform_), not a normal or a two-valued one.")
 
 
 q5 = Exercise(
@@ -218,6 +239,8 @@ answer = keras_init_""",
 # ---------------------------------------------------------------- q6: what the optimizer trains
 def _check_q6(answer) -> None:
     expect_type(answer, (tuple, list), "a pair (frozen, fine_tuned), e.g. (10, 20)")
+    if len(answer) == 2 and all(isinstance(x, float) and x.is_integer() for x in answer):
+        answer = tuple(int(x) for x in answer)       # (130.0, 28418.0) is the same count
     if len(answer) != 2 or not all(is_int(x) for x in answer):
         raise Incorrect("answer with two whole numbers: (trainable in the frozen run, trainable in the fine-tuned run).")
     frozen, tuned = answer

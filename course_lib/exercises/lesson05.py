@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, KeysView
 
 import torch
 from torch import nn
@@ -106,7 +107,8 @@ _LEAKY_OPTIMIZERS = {
     "SGD(momentum=0.9, weight_decay=0.01)":
         "SGD's weight_decay adds weight_decay x w to the gradient inside step(), after your zeroing",
     "AdamW (weight_decay=0.01)":
-        "AdamW shrinks every parameter by lr x weight_decay x w inside step(), whatever the gradient",
+        "AdamW shrinks every parameter that has a .grad by lr x weight_decay x w inside step(), and a zeroed "
+        "gradient is still a .grad",
     "Adam, warm-started":
         "Adam's running averages, built while the rows still trained, keep pushing after the gradient is zeroed",
 }
@@ -118,9 +120,13 @@ def _q2_inputs() -> dict:
 
 
 def _check_q2(answer) -> None:
+    if isinstance(answer, (KeysView, Iterator)):
+        answer = list(answer)                        # a dict's keys or itertools.product(...) hold the same pairs
     expect_type(answer, (set, frozenset, list, tuple), "a set of (strategy, optimizer) pairs")
     cells = set()
     for cell in answer:
+        if isinstance(cell, list):
+            cell = tuple(cell)                       # ["zero_grad", "SGD"] names the same cell
         if not (isinstance(cell, tuple) and len(cell) == 2 and all(isinstance(x, str) for x in cell)):
             raise Incorrect(f"each element should be a pair of names (strategy, optimizer); got {cell!r}.")
         strategy, optimizer = cell
@@ -168,7 +174,8 @@ q2 = Exercise(
     solution="""leaky = ("zero_grad", "grad_hook")
 drifting = ("SGD(momentum=0.9, weight_decay=0.01)", "AdamW (weight_decay=0.01)", "Adam, warm-started")
 answer = {(strategy, optimizer) for strategy in leaky for optimizer in drifting}""",
-    explanation="`zero_grad` and `grad_hook` only zero the gradient; the optimizer still holds every row. Weight "
+    explanation="`zero_grad` and `grad_hook` only zero the gradient; the optimizer still holds every row, and the "
+                "table has a `.grad` (zeros in the frozen rows). Weight "
                 "decay (SGD's, added to the gradient inside step(), and AdamW's, applied to the weight) and "
                 "momentum or Adam state from before the freeze move the rows anyway. A fresh Adam and plain SGD "
                 "do not: with a zero gradient from the first step on, their update is exactly zero. The other "

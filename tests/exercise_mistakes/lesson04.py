@@ -7,12 +7,29 @@ WRONG = {
                     100_000 * 300 * 8 * 4, 480, 4.8e8 + 1],
     "lesson04.q2": [300 ** 0.5, 300 * 0.05 ** 2 / 3, 300 ** 0.5 * 0.05 / 3 ** 0.5, 0.05 ** 2 / 3,
                     300 ** 0.5 * 0.05 ** 2, 0.05, "0.0144"],
-    "lesson04.q3": ["queen", "man", "king", "boy", "prince", "zebra", 3],
-    "lesson04.q4": [{4, 5}, {1, 4, 5}, {0, 4, 5}, {0, 1, 2, 3, 4, 5}, {0, 1, 5}, {0, 1, 4, 5, 6}, [0, 1]],
+    "lesson04.q3": ["queen", "man", "king", "boy", "prince", "zebra", 3, " Man", "BOY"],
+    "lesson04.q4": [{4, 5}, {1, 4, 5}, {0, 4, 5}, {0, 1, 2, 3, 4, 5}, {0, 1, 5}, {0, 1, 4, 5, 6}, [0, 1],
+                    torch.tensor([False, False, True, True, False, False]),   # the copied rows' mask: found, not ~found
+                    torch.tensor([True, True, False, False, True]),           # a mask one row short
+                    torch.tensor([[True, True, False, False, True, True]] * 2)],  # a mask per column, not per row
     "lesson04.q5": ["forgets_padding", "hard_codes_row_0", "new_parameter", "normal", "constant", "frozen",
-                    "zeros_row_0_always", "module_not_function"],
+                    "zeros_row_0_always", "module_not_function",
+                    "truncated_normal", "two_values", "half_range",   # right range, wrong distribution
+                    "one_row_repeated"],                              # right shape and range, wrong values
     "lesson04.q6": [(442 * 64 + 130, 442 * 64 + 130), (128, 442 * 64 + 128), (130, 442 * 64), (0, 442 * 64 + 130),
-                    (130, 130), 130, (130.0, 28418.0)],
+                    (130, 130), 130, (130.5, 28418.0), (28418, 130)],
+}
+
+# Right answers written other ways: each must be accepted (tests/test_exercises.py).
+RIGHT = {
+    "lesson04.q1": [480_000_000, 4.8e8, torch.tensor(480_000_000)],
+    "lesson04.q2": [0.0144, 300 ** 0.5 * (0.05 ** 2 / 3), torch.tensor(0.0144)],
+    "lesson04.q3": ["woman", " woman", "Woman"],
+    "lesson04.q4": [{0, 1, 4, 5}, [0, 1, 4, 5], (5, 4, 1, 0), torch.tensor([0, 1, 4, 5]),
+                    torch.tensor([[0], [1], [4], [5]]),                      # (weight == 0).all(1).nonzero()
+                    torch.tensor([True, True, False, False, True, True])],   # the mask (weight == 0).all(dim=1)
+    "lesson04.q5": ["keras_data_", "keras_rand_", "keras_keeps_return"],
+    "lesson04.q6": [(130, 28418), [130, 28418], (130.0, 28418.0)],
 }
 
 
@@ -20,6 +37,46 @@ def make(key, spec, inputs):
     """A named mistake, made from the exercise's own inputs."""
     if key != "lesson04.q5":
         return spec  # q2's string and q3's words are answers themselves
+
+    def keep_padding(emb):
+        if emb.padding_idx is not None:
+            with torch.no_grad():
+                emb.weight[emb.padding_idx].zero_()
+
+    def keras_data_(emb):                       # a right answer through .data, no return
+        emb.weight.data.uniform_(-0.05, 0.05)
+        keep_padding(emb)
+
+    def keras_rand_(emb):                       # a right answer from torch.rand, in place
+        with torch.no_grad():
+            emb.weight.copy_(torch.rand_like(emb.weight) * 0.1 - 0.05)
+        keep_padding(emb)
+
+    def keras_keeps_return(emb):                # a right answer that returns the layer
+        with torch.no_grad():
+            emb.weight.uniform_(-0.05, 0.05)
+        keep_padding(emb)
+        return emb
+
+    def truncated_normal(emb):
+        with torch.no_grad():
+            nn.init.trunc_normal_(emb.weight, std=0.02, a=-0.05, b=0.05)
+        keep_padding(emb)
+
+    def two_values(emb):
+        with torch.no_grad():
+            emb.weight.copy_(0.05 * torch.randn_like(emb.weight).sign())
+        keep_padding(emb)
+
+    def half_range(emb):
+        with torch.no_grad():
+            nn.init.uniform_(emb.weight, 0.0, 0.05)
+        keep_padding(emb)
+
+    def one_row_repeated(emb):
+        with torch.no_grad():
+            emb.weight.copy_(torch.empty(emb.embedding_dim).uniform_(-0.05, 0.05).expand_as(emb.weight))
+        keep_padding(emb)
 
     def uniform_(emb):
         with torch.no_grad():
@@ -63,4 +120,6 @@ def make(key, spec, inputs):
 
     return {"forgets_padding": forgets_padding, "hard_codes_row_0": hard_codes_row_0, "new_parameter": new_parameter,
             "normal": normal, "constant": constant, "frozen": frozen, "zeros_row_0_always": zeros_row_0_always,
-            "module_not_function": nn.Embedding(3, 2)}[spec]
+            "module_not_function": nn.Embedding(3, 2), "truncated_normal": truncated_normal, "two_values": two_values,
+            "half_range": half_range, "one_row_repeated": one_row_repeated, "keras_data_": keras_data_,
+            "keras_rand_": keras_rand_, "keras_keeps_return": keras_keeps_return}[spec]

@@ -32,6 +32,8 @@ WRONG = {
         {("zero_grad", "AdamW")},                                        # not a name of the audit
         {("zero_grad",)},
         set(),
+        [list(c) for c in _RIGHT if c[0] == "zero_grad"],                # lists as pairs, grad_hook left out
+        {(o, s) for s, o in _RIGHT},                                     # (optimizer, strategy): the wrong order
     ],
     "lesson05.q3": [
         (2 * 400_000 * 300 * 4, 2 * 1_000 * 300 * 4),   # swapped
@@ -47,7 +49,9 @@ WRONG = {
         (2_400_001, 960_000_000),
     ],
     "lesson05.q4": ["zero_grad", "grad_hook", "freeze_everything", "train_everything", "not_grown",
-                    "edits_emb", "returns_module", "module_not_function", "restore_only_old"],
+                    "edits_emb", "returns_module", "module_not_function", "restore_only_old",
+                    "returns_fresh_table",      # right shape, old rows right, new rows never trained (a fresh copy)
+                    "new_rows_random"],         # right shape, trains, but the returned new rows are new random ones
     "lesson05.q5": [
         [0, 1, 7, 8],          # the padding row
         [7, 8],                # <unk> forgotten
@@ -57,12 +61,28 @@ WRONG = {
         [1, 7, 7, 8],          # a row twice
         torch.tensor([False, True, False, False, False, False, False, True, True]),  # a mask
         {"<unk>", "bingeworthy", "meh"},  # words, not ids
+        torch.tensor([[0], [1], [7], [8]]),  # (~found).nonzero(): the padding row still in
+        [2, 3, 4],                           # right count, wrong rows: the ones with a vector
     ],
+}
+
+# Right answers written other ways: each must be accepted (tests/test_exercises.py).
+RIGHT = {
+    "lesson05.q1": [{2, 7, 8, 11}, [2, 7, 8, 11], (11, 8, 7, 2), {2, 7, 8, 12}, {2, 7, 8, 11, 12}, {3, 7, 8, 11},
+                    torch.tensor([2, 7, 8, 11])],
+    "lesson05.q2": [_RIGHT, sorted(_RIGHT), [list(c) for c in _RIGHT], frozenset(_RIGHT),
+                    dict.fromkeys(_RIGHT, 0.1).keys(), "product"],
+    "lesson05.q3": [(2_400_000, 960_000_000), [2_400_000, 960_000_000], (2.4e6, 9.6e8)],
+    "lesson05.q4": ["split_tables", "restore_rows_every_step"],
+    "lesson05.q5": [[1, 7, 8], {1, 7, 8}, (8, 7, 1), torch.tensor([1, 7, 8])],
 }
 
 
 def make(key, spec, inputs):
-    """A named mistake, made from the exercise's own inputs."""
+    """A named mistake (or a right answer written another way), made from the exercise's own inputs."""
+    if key == "lesson05.q2" and spec == "product":
+        import itertools
+        return itertools.product(_LEAKY, _DRIFTING)
     if key != "lesson05.q4":
         return spec
     from course_lib.freezing import PartiallyFrozenEmbedding, grow_embedding
@@ -136,7 +156,38 @@ def make(key, spec, inputs):
         train(grown, grown.parameters(), batches[half:], make_optimizer)
         return grown.weight.detach()
 
+    def returns_fresh_table(emb, num_new, batches, make_optimizer):
+        layer = PartiallyFrozenEmbedding.from_embedding(grow_embedding(emb, num_new),
+                                                        list(range(emb.num_embeddings, emb.num_embeddings + num_new)))
+        train(layer, layer.parameters(), batches, make_optimizer)
+        return grow_embedding(emb, num_new).weight.detach()          # another, untrained copy
+
+    def new_rows_random(emb, num_new, batches, make_optimizer):
+        table = returns_fresh_table(emb, num_new, batches, make_optimizer)
+        table[emb.num_embeddings:] = torch.randn(num_new, emb.embedding_dim)
+        return table
+
+    def split_tables(emb, num_new, batches, make_optimizer):
+        from course_lib.freezing import SplitEmbedding
+        split = SplitEmbedding(emb.weight.detach(), num_new=num_new)
+        with torch.no_grad():
+            split.new.weight.copy_(grow_embedding(emb, num_new).weight[emb.num_embeddings:])
+        train(split, split.new.parameters(), batches, make_optimizer)
+        return split.weight().detach()
+
+    def restore_rows_every_step(emb, num_new, batches, make_optimizer):
+        grown = grow_embedding(emb, num_new)
+        saved = grown.weight.detach()[:emb.num_embeddings].clone()
+
+        def restore():
+            with torch.no_grad():
+                grown.weight[:emb.num_embeddings] = saved
+        train(grown, grown.parameters(), batches, make_optimizer, after_step=restore)
+        return grown.weight                                          # not detached: the check detaches
+
     return {"zero_grad": zero_grad, "grad_hook": grad_hook, "freeze_everything": freeze_everything,
+            "returns_fresh_table": returns_fresh_table, "new_rows_random": new_rows_random,
+            "split_tables": split_tables, "restore_rows_every_step": restore_rows_every_step,
             "train_everything": train_everything, "not_grown": not_grown, "edits_emb": edits_emb,
             "returns_module": returns_module, "module_not_function": nn.Embedding(3, 2),
             "restore_only_old": restore_only_old}[spec]
