@@ -20,6 +20,7 @@ from ._util import is_int, median_ms
 __all__ = ["check_ids", "one_hot_lookup", "one_hot_product", "time_lookups"]
 
 _ID_DTYPES = (torch.int64, torch.int32)
+_WARMUP_CALLS = 50  # untimed calls before time_lookups times anything (measured: about 15 are slow)
 
 
 def _position(flat_index: int, shape: torch.Size) -> tuple[int, ...]:
@@ -149,7 +150,8 @@ def time_lookups(vocab_sizes: Sequence[int], *, num_ids: int = 256, embedding_di
         vocab_sizes (sequence of int): the table sizes V to try.
         num_ids (int, optional): ids looked up per call. Default: ``256``.
         embedding_dim (int, optional): D. Default: ``64``.
-        repeats (int, optional): timed calls per size (the median is kept). Default: ``5``.
+        repeats (int, optional): timed calls per size (the median is kept), after untimed
+            warm-up calls (50 of each lookup before the first size, 3 more per size). Default: ``5``.
         device (str or torch.device, optional): where to run. Default: ``"cpu"``.
         seed (int, optional): seed for the table and the ids. Default: ``0``.
 
@@ -169,6 +171,13 @@ def time_lookups(vocab_sizes: Sequence[int], *, num_ids: int = 256, embedding_di
     """
     device = torch.device(device)
     gen = torch.Generator().manual_seed(seed)
+    # The first few dozen calls in a fresh process run several times slower (lazy set-up in Python
+    # and PyTorch), enough to make the first size an outlier: warm both lookups up once, untimed.
+    warm_weight = torch.randn(8, embedding_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    warm_ids = torch.zeros(num_ids, dtype=torch.long, device=device)
+    for _ in range(_WARMUP_CALLS):
+        F.embedding(warm_ids, warm_weight)
+        one_hot_product(warm_ids, warm_weight)
     rows = []
     for vocab_size in vocab_sizes:
         weight = torch.randn(vocab_size, embedding_dim, generator=gen).to(device)
