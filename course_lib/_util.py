@@ -5,13 +5,14 @@ would otherwise be written out in every module.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 # ---------------------------------------------------------------- argument checks
 
@@ -59,24 +60,55 @@ def median_ms(fn: Callable[[], Any], repeats: int, device=None, warmup: int = 3)
 # ---------------------------------------------------------------- files
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: a temporary file beside it, then ``os.replace``.
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, whole or not at all: a temporary file beside it,
+    renamed onto ``path`` with ``os.replace`` once the ``with`` block ends without an error.
 
-    A failure (a full disk, an interrupt) leaves the old file, or none, never half of one.
+    An error in the block, or while writing (a full disk, a missing folder, an interrupt), leaves
+    the old file, or none, never half of one, and no temporary file; an ``OSError`` names ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise _naming(err, path) from err
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise _naming(err, path) from err
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _naming(err: OSError, path: Path) -> OSError:
+    """``err`` again (the same subclass: ``PermissionError``, ...) with a message that names ``path``."""
+    if str(path) in str(err):
+        return err
+    reason = err.strerror or str(err) or type(err).__name__
+    return OSError(err.errno, f"cannot write {path}: {reason}") if err.errno else OSError(f"cannot write {path}: {reason}")
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a temporary file beside it, then ``os.replace``.
+
+    A failure (a full disk, an interrupt) leaves the old file, or none, never half of one, and an
+    ``OSError`` names ``path``. The folder is created if missing.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _naming(err, path) from err
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 # ---------------------------------------------------------------- rich output

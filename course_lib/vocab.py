@@ -5,13 +5,14 @@ Introduced in notebooks/01_lookup_tables.ipynb.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
-from ._util import is_int
+from ._util import is_int, write_atomic
 
 __all__ = ["PAD", "UNK", "Vocab"]
 
@@ -141,19 +142,32 @@ class Vocab:
         return torch.tensor(ids, dtype=torch.long)
 
     def decode(self, ids: torch.Tensor | Sequence[int]) -> list[str]:
-        """Ids to words. Accepts a 1-D tensor or a list of ints."""
-        if isinstance(ids, torch.Tensor):
-            if ids.is_floating_point() or ids.dim() > 1:
-                raise TypeError(f"decode() takes a 1-D tensor of integer ids; got {ids.dtype}, shape {tuple(ids.shape)}")
+        """Ids to words. Accepts a 1-D integer tensor or array, or a sequence of ints (numpy ints too).
+
+        Examples::
+
+            >>> import numpy as np
+            >>> Vocab.from_tokens(["hi"]).decode(np.array([2, 0]))
+            ['hi', '<pad>']
+        """
+        if hasattr(ids, "ndim") and hasattr(ids, "dtype"):  # a torch tensor or a numpy array
+            if isinstance(ids, torch.Tensor):
+                integer = not (ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool)
+            else:
+                integer = ids.dtype.kind in "iu"
+            if not integer or ids.ndim != 1:
+                raise TypeError(f"decode() takes a 1-D tensor or array of integer ids; got {ids.dtype}, shape "
+                                f"{tuple(ids.shape)}" + ("; for one id use [id]" if ids.ndim == 0 else ""))
             ids = ids.tolist()
         words = []
         for pos, i in enumerate(ids):
-            if not is_int(i) or not 0 <= i < len(self):
+            if not isinstance(i, numbers.Integral) or isinstance(i, bool) or not 0 <= i < len(self):
+                shown = int(i) if isinstance(i, numbers.Integral) and not isinstance(i, bool) else repr(i)
                 raise IndexError(
-                    f"id {i!r} at position {pos} is not in this vocabulary of {len(self)} words "
+                    f"id {shown} at position {pos} is not in this vocabulary of {len(self)} words "
                     f"(valid ids are 0..{len(self) - 1})"
                 )
-            words.append(self._tokens[i])
+            words.append(self._tokens[int(i)])
         return words
 
     # ------------------------------------------------------------------ growth
@@ -184,7 +198,7 @@ class Vocab:
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
         text = json.dumps({"format": _FORMAT, "version": 1, "tokens": self._tokens}, ensure_ascii=False, indent=0)
-        path.write_text(text + "\n", encoding="utf-8", newline="\n")
+        write_atomic(path, (text + "\n").encode("utf-8"))  # whole or not at all
         return path
 
     @classmethod

@@ -80,3 +80,34 @@ def test_constructor_validates_tokens():
         Vocab(["a", "b"])
     with pytest.raises(ValueError, match="appears twice"):
         Vocab(["<pad>", "<unk>", "a", "a"])
+
+
+def test_decode_takes_numpy_ids_and_refuses_what_is_not_one_id_list(vocab):
+    import numpy as np
+
+    assert vocab.decode(np.array([2, 3])) == vocab.decode([2, 3])
+    assert vocab.decode([np.int64(2), np.int32(3)]) == vocab.decode([2, 3])
+    with pytest.raises(IndexError, match=r"^id 99 at position 0 "):          # the value, not np.int64(99)
+        vocab.decode([np.int64(99)])
+    with pytest.raises(TypeError, match="integer ids; got float64"):
+        vocab.decode(np.array([2.0]))
+    with pytest.raises(TypeError, match=r"shape \(\); for one id use \[id\]"):
+        vocab.decode(torch.tensor(2))
+    with pytest.raises(TypeError, match="torch.bool"):
+        vocab.decode(torch.tensor([True]))
+    with pytest.raises(IndexError, match="id True at position 0"):
+        vocab.decode([True])
+
+
+def test_a_failed_save_keeps_the_old_file(vocab, tmp_path, monkeypatch):
+    path = vocab.save(tmp_path / "vocab.json")
+    before = path.read_bytes()
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", fail)
+    vocab.add_tokens(["new"])
+    with pytest.raises(OSError, match=f"cannot write {path}: No space left on device"):
+        vocab.save(path, overwrite=True)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["vocab.json"]
