@@ -9,6 +9,7 @@ Introduced in notebooks/06_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._util import positive_int
+from .lookup import check_ids
+from ._util import positive_int, write_atomic
 
 __all__ = ["INITS", "PromptTunedModel", "SoftPrompt", "generate", "nearest_tokens"]
 
@@ -174,8 +176,7 @@ class PromptTunedModel(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 labels: torch.Tensor | None = None, **kwargs):
-        if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2:
-            raise ValueError(f"input_ids must be a (B, T) tensor of ids; got {getattr(input_ids, 'shape', input_ids)}")
+        self._check_inputs(input_ids, attention_mask, labels)                     # before any kernel runs
         B, P = input_ids.shape[0], self.num_virtual_tokens
         embeds = self.base_model.get_input_embeddings()(input_ids)                 # (B, T, D)
         inputs_embeds = torch.cat([self.soft_prompt(B), embeds], dim=1)            # (B, P + T, D)
@@ -187,19 +188,55 @@ class PromptTunedModel(nn.Module):
             labels = torch.cat([ignore, labels], dim=1)                            # (B, P + T)
         return self.base_model(inputs_embeds=inputs_embeds, attention_mask=attention_mask, labels=labels, **kwargs)
 
-    def save_prompt(self, path: str | os.PathLike) -> Path:
-        """Write only the prompt (P x D numbers, a few KB), loadable with ``torch.load(weights_only=True)``."""
+    def _check_inputs(self, input_ids, attention_mask, labels) -> None:
+        """``input_ids`` ``(B, T)`` of ids the base model's table has, and a mask and labels of the same shape."""
+        if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2:
+            raise ValueError(f"input_ids must be a (B, T) tensor of ids; got {getattr(input_ids, 'shape', input_ids)}"
+                             "; for one sentence use ids.unsqueeze(0)")
+        check_ids(input_ids, self.base_model.get_input_embeddings().weight.shape[0], name="input_ids")
+        for name, value in (("attention_mask", attention_mask), ("labels", labels)):
+            if value is not None and (not isinstance(value, torch.Tensor) or value.shape != input_ids.shape):
+                raise ValueError(f"{name} must have the shape of input_ids (B, T) = {tuple(input_ids.shape)}; got "
+                                 f"{tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__}")
+
+    def save_prompt(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write only the prompt (P x D numbers, a few KB), loadable with ``torch.load(weights_only=True)``.
+
+        The file appears whole or not at all (a temporary file, then ``os.replace``); an existing
+        file is replaced only with ``overwrite=True``.
+        """
         path = Path(path)
-        torch.save({"format": _FORMAT, "weight": self.soft_prompt.weight.detach().cpu().clone()}, path)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"cannot save {path}: no folder {path.parent}; create it first")
+        buffer = io.BytesIO()
+        torch.save({"format": _FORMAT, "weight": self.soft_prompt.weight.detach().cpu().clone()}, buffer)
+        write_atomic(path, buffer.getvalue())
         return path
 
     def load_prompt(self, path: str | os.PathLike) -> "PromptTunedModel":
-        """Copy a prompt written by :meth:`save_prompt` into this model's prompt; refuse a prompt of another shape."""
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        """Copy a prompt written by :meth:`save_prompt` into this model's prompt; refuse a prompt of another
+        shape, one with NaN or infinite values, or a file that is not a prompt (nothing is loaded then)."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no prompt file at {path} (resolved: {path.resolve()})")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # not a torch file, a damaged one, or a pickle weights_only refuses
+            reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+            raise ValueError(f"{path} is not a prompt written by PromptTunedModel.save_prompt "
+                             f"(torch.load: {reason})") from None
         if not isinstance(state, dict) or state.get("format") != _FORMAT or not isinstance(state.get("weight"),
                                                                                             torch.Tensor):
             raise ValueError(f"{path} is not a prompt written by PromptTunedModel.save_prompt")
         weight, ours = state["weight"], self.soft_prompt.weight
+        if not weight.is_floating_point():
+            raise ValueError(f"the prompt in {path} holds {weight.dtype} values; a prompt is float vectors")
+        if not torch.isfinite(weight).all():
+            bad = int((~torch.isfinite(weight)).sum())
+            raise ValueError(f"the prompt in {path} has {bad} NaN or infinite value(s) (training diverged?); "
+                             "re-train it, e.g. with a smaller lr")
         if weight.shape != ours.shape:
             raise ValueError(f"the prompt in {path} has shape {tuple(weight.shape)} (P, D) but this model's prompt "
                              f"has shape {tuple(ours.shape)}; build PromptTunedModel(base_model, "

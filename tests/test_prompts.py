@@ -189,3 +189,73 @@ def test_generate_keeps_the_prompt_at_every_step_and_stops_at_eos():
         generate(model, ids[0], max_new_tokens=2)
     with pytest.raises(ValueError, match="max_new_tokens must be a positive int"):
         generate(model, ids, max_new_tokens=0)
+
+
+@pytest.mark.parametrize("name", BASES)
+def test_forward_checks_ids_before_any_kernel(name):
+    model = PromptTunedModel(BASES[name](), P)
+    ids, mask = batch()
+    with pytest.raises(IndexError, match=r"input_ids\[0, 1\] is -1, .* num_embeddings=30 .*Negative ids"):
+        model(torch.tensor([[3, -1]]))                                  # -1 would silently read the last row
+    with pytest.raises(IndexError, match=r"input_ids\[1, 0\] is 30, .* ids must be in 0..29"):
+        model(torch.tensor([[3, 4], [30, 2]]))
+    with pytest.raises(TypeError, match="got dtype torch.float32"):
+        model(ids.float())
+    with pytest.raises(ValueError, match=r"for one sentence use ids.unsqueeze\(0\)"):
+        model(ids[0])
+    with pytest.raises(ValueError, match=r"attention_mask must have the shape of input_ids \(B, T\) = \(2, 6\); "
+                                         r"got \(2, 5\)"):
+        model(ids, attention_mask=mask[:, :5])
+    with pytest.raises(ValueError, match=r"labels must have the shape of input_ids"):
+        model(ids, labels=ids[:1])
+
+
+def test_save_prompt_never_replaces_a_file_unasked_and_never_half_writes(tmp_path, monkeypatch):
+    model = PromptTunedModel(tiny_lm(), P, generator=torch.Generator().manual_seed(3))
+    path = model.save_prompt(tmp_path / "prompt.pt")
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        model.save_prompt(path)
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        model.save_prompt(tmp_path / "missing" / "prompt.pt")
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    with torch.no_grad():
+        model.soft_prompt.weight.add_(1.0)
+    monkeypatch.setattr("os.replace", fail)
+    with pytest.raises(OSError, match=f"cannot write {path}"):
+        model.save_prompt(path, overwrite=True)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["prompt.pt"]
+    monkeypatch.undo()
+    model.save_prompt(path, overwrite=True)
+    assert path.read_bytes() != before
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_load_prompt_refuses_non_finite_values_and_names_the_file(tmp_path, bad):
+    model = PromptTunedModel(tiny_lm(), P)
+    with torch.no_grad():
+        model.soft_prompt.weight[1, 2] = bad
+    path = model.save_prompt(tmp_path / "diverged.pt")
+    fresh = PromptTunedModel(tiny_lm(), P)
+    before = fresh.soft_prompt.weight.detach().clone()
+    with pytest.raises(ValueError, match=r"diverged.pt has 1 NaN or infinite value"):
+        fresh.load_prompt(path)
+    assert torch.equal(fresh.soft_prompt.weight, before)
+
+
+def test_load_prompt_names_the_file_for_garbage_and_missing_files(tmp_path):
+    model = PromptTunedModel(tiny_lm(), P)
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a torch file at all")
+    with pytest.raises(ValueError, match=r"garbage.pt is not a prompt written by PromptTunedModel.save_prompt "
+                                         r"\(torch.load: "):
+        model.load_prompt(garbage)
+    with pytest.raises(FileNotFoundError, match="no prompt file at .*absent.pt"):
+        model.load_prompt(tmp_path / "absent.pt")
+    torch.save({"format": "course_lib.SoftPrompt", "weight": torch.zeros(P, D, dtype=torch.long)},
+               tmp_path / "ints.pt")
+    with pytest.raises(ValueError, match="holds torch.int64 values"):
+        model.load_prompt(tmp_path / "ints.pt")
