@@ -31,8 +31,8 @@ from .lm import CHECKPOINT, load_tiny_lm
 from .prompt_tasks import evaluate, make_task, train_verbalizer
 from .prompts import PromptTunedModel
 
-__all__ = ["HAND_WRITTEN", "METHODS", "RESULTS", "SEEDS", "Method", "load_study", "method",
-           "run_method", "run_study", "summarize"]
+__all__ = ["HAND_WRITTEN", "METHODS", "RESULTS", "SEEDS", "Method", "format_by_task", "format_summary",
+           "load_study", "method", "run_method", "run_study", "summarize"]
 
 #: where ``python -m course_lib prompt-study`` writes the grid
 RESULTS = DATA_DIR / "prompt_study.json"
@@ -214,4 +214,41 @@ def format_summary(summary: list[dict], task: str) -> str:
             cells = [f"{s[k + '_mean']:.3f} ± {s[k + '_sd']:.3f}" if s["n"] > 1 else f"{s[k + '_mean']:.3f}"
                      for k in ("emit", "rank")]
             lines.append(f"{s['method']:24s} {s['trainable']:>15,d}  {cells[0]:>13s}  {cells[1]:>13s}")
+    return "\n".join(lines)
+
+
+def format_by_task(summary: list[dict], key: str = "emit") -> str:
+    """``summarize``'s rows as one fixed-width table, a column of ``key`` (mean ± sd) per task.
+
+    One line per method, so both tasks fit on a screen; :func:`format_summary` shows one task
+    with emit and rank. Where a method trains a different number of numbers per task (the label
+    words' rows), the counts are joined in task order: ``128 / 384``.
+
+    Args:
+        summary (list of dict): the rows of :func:`summarize`.
+        key (str, optional): ``"emit"`` or ``"rank"``. Default: ``"emit"``.
+
+    Examples::
+
+        >>> rows = [{"task": t, "method": "m", "trainable": 5, "emit": e, "rank": 1.0}
+        ...         for t, e in (("a", 0.5), ("a", 0.7), ("b", 0.25))]
+        >>> print(format_by_task(summarize(rows)))
+        method                   trained numbers          a emit          b emit
+        m                                      5   0.600 ± 0.141           0.250
+
+    Introduced in notebooks/06_soft_prompts.ipynb.
+    """
+    if key not in ("emit", "rank"):
+        raise ValueError(f"key must be 'emit' or 'rank'; got {key!r}")
+    tasks = list(dict.fromkeys(s["task"] for s in summary))
+    cells: dict[str, dict[str, str]] = {}
+    trainable: dict[str, dict[str, int]] = {}
+    for s in summary:
+        text = f"{s[key + '_mean']:.3f} ± {s[key + '_sd']:.3f}" if s["n"] > 1 else f"{s[key + '_mean']:.3f}"
+        cells.setdefault(s["method"], {})[s["task"]] = text
+        trainable.setdefault(s["method"], {})[s["task"]] = s["trainable"]
+    lines = [f"{'method':24s} {'trained numbers':>15s}" + "".join(f"  {t + ' ' + key:>14s}" for t in tasks)]
+    for name, by_task in cells.items():
+        counts = " / ".join(f"{n:,d}" for n in dict.fromkeys(trainable[name].values()))  # differs by task: "128 / 384"
+        lines.append(f"{name:24s} {counts:>15s}" + "".join(f"  {by_task.get(t, '-'):>14s}" for t in tasks))
     return "\n".join(lines)

@@ -128,3 +128,18 @@ def test_cli_passes_options_through_and_never_overwrites_the_checkpoint(tmp_path
         cli(["train-tinylm", "--out", str(existing)])
     assert exit_info.value.code == 2 and "pass --force" in capsys.readouterr().err
     assert existing.read_bytes() == b"mine"
+
+
+def test_format_by_task_puts_both_tasks_on_one_line_per_method(study):
+    summary = summarize(study)
+    table = prompt_study.format_by_task(summary)
+    lines = table.splitlines()
+    assert len(lines) == 1 + len(METHODS)                                  # a header and one line per method
+    assert lines[0].split()[-4:] == ["sentiment", "emit", "topic", "emit"]
+    rows_line = next(line for line in lines if line.startswith("label-word rows"))
+    assert "128 / 384" in rows_line                                        # 2 and 6 label words of 64 numbers
+    full = next(s for s in summary if (s["task"], s["method"]) == ("topic", "soft P=20 labels"))
+    assert f"{full['emit_mean']:.3f} ± {full['emit_sd']:.3f}" in table
+    assert "rank" in prompt_study.format_by_task(summary, key="rank").splitlines()[0]
+    with pytest.raises(ValueError, match="key must be 'emit' or 'rank'; got 'acc'"):
+        prompt_study.format_by_task(summary, key="acc")
