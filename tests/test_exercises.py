@@ -151,3 +151,21 @@ def test_right_answers_written_other_ways_lesson04():
 
 def test_right_answers_written_other_ways_lesson05():
     _check_right_answers("lesson05")
+
+
+# -- lessons 00-03: right answers written other ways are accepted ----------------------------------
+@pytest.mark.parametrize("lesson", ["lesson00", "lesson01", "lesson02", "lesson03"])
+def test_right_answers_written_other_ways_lesson00_to_lesson03(lesson):
+    """``RIGHT`` in tests/exercise_mistakes/lessonNN.py: answers a learner may well write (a list or a keys
+    view for a set, a NumPy integer, an int tensor of whole-number values, a function written another way);
+    a string spec is built by that file's ``make`` from the exercise's own inputs. Every one must pass."""
+    path = Path(__file__).parent / "exercise_mistakes" / f"{lesson}.py"
+    spec = importlib.util.spec_from_file_location(f"exercise_right_{lesson}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert set(module.RIGHT) <= set(ALL) and module.RIGHT, f"{path.name}: RIGHT names exercises of {lesson}"
+    for key, answers in module.RIGHT.items():
+        for written in answers:
+            answer = module.make(key, written, ALL[key].inputs()) if isinstance(written, str) else written
+            result = ALL[key].evaluate(answer)
+            assert result.status == "correct", f"{key}: {written!r} was rejected: {result.message}"

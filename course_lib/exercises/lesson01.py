@@ -1,6 +1,9 @@
 """Exercises of notebooks/01_lookup_tables.ipynb."""
 from __future__ import annotations
 
+import numbers
+from collections.abc import Set
+
 import torch
 import torch.nn.functional as F
 
@@ -8,6 +11,20 @@ from . import (Exercise, Incorrect, as_int_set, expect_close, expect_int, expect
                expect_shape, expect_tensor)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
+
+
+def _row_ids(answer, num_rows: int):
+    """Row ids written other ways, as a list: a True/False mask over the rows, a keys view, a NumPy array."""
+    if isinstance(answer, torch.Tensor) and answer.dtype == torch.bool and answer.shape == (num_rows,):
+        return answer.nonzero().flatten().tolist()        # a mask of changed rows, e.g. (before != after).any(1)
+    if isinstance(answer, (Set, range)) or type(answer).__module__ == "numpy":
+        return list(answer.tolist() if hasattr(answer, "tolist") else answer)
+    return answer
+
+
+def _whole(answer):
+    """A NumPy integer as a Python int; anything else unchanged."""
+    return int(answer) if isinstance(answer, numbers.Integral) and not isinstance(answer, bool) else answer
 
 q1 = Exercise(
     "q1",
@@ -64,7 +81,7 @@ def _q3_inputs() -> dict:
 
 
 def _check_q3(answer) -> None:
-    got = as_int_set(answer, what="your set of changed rows")
+    got = as_int_set(_row_ids(answer, 6), what="your set of changed rows")
     if got & {0, 4, 5}:
         raise Incorrect("your set has a row that this forward pass does not look up; such a row is never touched.")
     if 1 in got:
@@ -94,11 +111,15 @@ q3 = Exercise(
 
 
 def _check_q4(answer) -> None:
+    if isinstance(answer, (list, tuple)):
+        raise Incorrect("nn.EmbeddingBag takes offsets as a tensor (a list fails inside it): wrap yours in "
+                        "torch.tensor(...).")
     answer = expect_tensor(answer, what="your offsets", integer=True)
     if answer.dim() != 1:
         raise Incorrect(f"offsets are a 1-D tensor (one start position per bag); yours has shape {tuple(answer.shape)}.")
     if answer.numel() != 3:
-        raise Incorrect(f"there are 3 bags, so 3 offsets; you gave {answer.numel()}.")
+        raise Incorrect(f"there are 3 bags, so 3 offsets; you gave {answer.numel()}. (A fourth, closing "
+                        "offset is only for include_last_offset=True, which is not the default.)")
     if sorted(answer.tolist()) == [1, 2, 3]:
         raise Incorrect("these look like bag lengths; offsets are the positions where bags start.")
     if int(answer[0]) != 0:
@@ -126,7 +147,7 @@ q5 = Exercise(
     "q5",
     "A vocabulary of 50,000 words gets 300-dimensional vectors. How many learnable numbers does "
     "the embedding table hold?",
-    check=lambda answer: expect_int(answer, 15_000_000, what="your count"),
+    check=lambda answer: expect_int(_whole(answer), 15_000_000, what="your count"),
     hints=["One row per word, one column per dimension."],
     solution="answer = 50_000 * 300",
     explanation="15 million parameters, 60 MB in float32, before any gradient or optimizer state; "
@@ -134,25 +155,29 @@ q5 = Exercise(
 )
 
 
-def _q6_batch() -> torch.Tensor:
-    return torch.tensor([[5, 9, 2, -1, -1], [7, 3, -1, -1, -1]])
+def _q6_batches() -> list[torch.Tensor]:
+    """The batch the check tries first, then others of other shapes (a function must not be written for one)."""
+    return [torch.tensor([[5, 9, 2, -1, -1], [7, 3, -1, -1, -1]]),
+            torch.tensor([[1, 8, 6, 4, -1, -1, -1], [2, -1, -1, -1, -1, -1, -1], [9, 9, 3, 1, 5, 7, 4]]),
+            torch.tensor([[[4, -1], [6, 2]], [[-1, -1], [3, 8]]])]
 
 
 def _check_q6(answer) -> None:
     if not callable(answer):
         raise Incorrect("answer with the function itself, e.g. `answer = fix_padding` (no parentheses).")
-    ids = _q6_batch()
-    before = ids.clone()
-    fixed = expect_tensor(answer(ids), tuple(ids.shape), what="what your function returns", integer=True)
-    if not torch.equal(ids, before):
-        raise Incorrect("your function changed the caller's batch in place; build a new tensor instead.")
-    if (fixed < 0).any():
-        raise Incorrect(f"{int((fixed < 0).sum())} id(s) are still negative.")
-    real = before >= 0
-    if not torch.equal(fixed[real], before[real]):
-        raise Incorrect("some real word ids changed; only the padding positions should.")
-    if not (fixed[~real] == 0).all():
-        raise Incorrect("the padding positions should hold the <pad> id, 0.")
+    for n, ids in enumerate(_q6_batches()):
+        where = "" if n == 0 else f" (for a batch of shape {tuple(ids.shape)})"
+        before = ids.clone()
+        fixed = expect_tensor(answer(ids), tuple(ids.shape), what=f"what your function returns{where}", integer=True)
+        if not torch.equal(ids, before):
+            raise Incorrect("your function changed the caller's batch in place; build a new tensor instead.")
+        if (fixed < 0).any():
+            raise Incorrect(f"{int((fixed < 0).sum())} id(s) are still negative{where}.")
+        real = before >= 0
+        if not torch.equal(fixed[real], before[real]):
+            raise Incorrect(f"some real word ids changed{where}; only the padding positions should.")
+        if not (fixed[~real] == 0).all():
+            raise Incorrect(f"the padding positions should hold the <pad> id, 0{where}.")
 
 
 q6 = Exercise(

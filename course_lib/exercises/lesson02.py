@@ -1,6 +1,8 @@
 """Exercises of notebooks/02_gradient_flow.ipynb."""
 from __future__ import annotations
 
+from collections.abc import Set
+
 import torch
 import torch.nn.functional as F
 
@@ -58,9 +60,18 @@ answer = (counts / 12).unsqueeze(1).expand(5, 2)         # a mean over 2 x 3 x 2
 )
 
 
+def _row_ids(answer, num_rows: int):
+    """Row ids written other ways, as a list: a True/False mask over the rows, a keys view, a NumPy array."""
+    if isinstance(answer, torch.Tensor) and answer.dtype == torch.bool and answer.shape == (num_rows,):
+        return answer.nonzero().flatten().tolist()        # a mask of moved rows, e.g. (before != after).any(1)
+    if isinstance(answer, (Set, range)) or type(answer).__module__ == "numpy":
+        return list(answer.tolist() if hasattr(answer, "tolist") else answer)
+    return answer
+
+
 def _check_rows(answer, expected: set[int], rules) -> None:
-    """``rules``: (test on the learner's set, message) pairs, checked in order."""
-    got = as_int_set(answer, what="your set of rows")
+    """``rules``: (test on the learner's set, message) pairs, checked in order. The table has 8 rows."""
+    got = as_int_set(_row_ids(answer, 8), what="your set of rows")
     for wrong, message in rules:
         if wrong(got):
             raise Incorrect(message)
@@ -117,9 +128,9 @@ def _q4_inputs() -> dict:
 
 
 def _check_q4(answer) -> None:
-    answer = expect_tensor(answer, (6, 2), what="your gradient", integer=False)
+    answer = expect_tensor(answer, (6, 2), what="your gradient")   # whole numbers here, so an int tensor is fine
     got = answer.detach().double().cpu()[:, 0]
-    if not torch.allclose(answer[:, 0].double(), answer[:, 1].double()):
+    if not torch.allclose(answer[:, 0].double().cpu(), answer[:, 1].double().cpu()):
         raise Incorrect("the two columns of a row get the same gradient here: the loss is a plain sum.")
     if abs(got[3] - 4) < 1e-6:
         raise Incorrect("row 3 got the sum of its 4 lookups: scale_grad_by_freq divides that sum by how often "
@@ -154,19 +165,22 @@ def _check_q5(answer) -> None:
     if not callable(answer):
         raise Incorrect("answer with the function itself, e.g. `answer = table_grad` (no parentheses).")
     gen = torch.Generator().manual_seed(5)
-    for shape in [(4,), (2, 4), (2, 3, 4)]:
-        ids = torch.randint(5, shape, generator=gen)
+    # (shape of the ids, D, the highest id): the last case leaves the top rows unused and has D = 4,
+    # so a function that reads V from ids.max() or fixes D = 3 is caught.
+    for shape, D, high in [((4,), 3, 5), ((2, 4), 3, 5), ((2, 3, 4), 3, 5), ((3, 2), 4, 3)]:
+        ids = torch.randint(high, shape, generator=gen)
         ids.view(-1)[-1] = ids.view(-1)[0]  # at least one repeat
-        grad_output = torch.randn(*shape, 3, generator=gen)                  # (*, D)
-        weight = torch.zeros(5, 3, requires_grad=True)
+        grad_output = torch.randn(*shape, D, generator=gen)                  # (*, D)
+        weight = torch.zeros(5, D, requires_grad=True)
         F.embedding(ids, weight).backward(grad_output)
         got = answer(ids.clone(), grad_output.clone(), 5)
-        got = expect_tensor(got, (5, 3), what=f"for ids of shape {shape}, your table", integer=False).detach()
-        overwritten = torch.zeros(5, 3).index_put_((ids.flatten(),), grad_output.reshape(-1, 3))
+        what = f"for ids of shape {shape} and D = {D}, your table"
+        got = expect_tensor(got, (5, D), what=what, integer=False).detach()
+        overwritten = torch.zeros(5, D).index_put_((ids.flatten(),), grad_output.reshape(-1, D))
         if torch.allclose(got, overwritten) and not torch.allclose(got, weight.grad):
             raise Incorrect("a repeated id kept only one of its gradients: assignment overwrites, it does not "
                             "add. Use index_add_ (or index_put_ with accumulate=True).")
-        expect_close(got, weight.grad, what=f"for ids of shape {shape}, your table")
+        expect_close(got, weight.grad, what=what)
 
 
 q5 = Exercise(

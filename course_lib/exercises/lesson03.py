@@ -1,12 +1,21 @@
 """Exercises of notebooks/03_parameters.ipynb."""
 from __future__ import annotations
 
+import numbers
+import weakref
+from collections.abc import Iterable, Mapping
+
 import torch
 from torch import nn
 
 from . import Exercise, Incorrect, expect_int, expect_shape, expect_type
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
+
+
+def _whole(answer):
+    """A NumPy integer as a Python int; anything else unchanged."""
+    return int(answer) if isinstance(answer, numbers.Integral) and not isinstance(answer, bool) else answer
 
 
 def _check_q1(answer) -> None:
@@ -61,7 +70,7 @@ def _check_q2(answer) -> None:
         3: "two tensors too many: only an nn.Parameter (or a registered module's parameters) counts.",
         0: "self.scale is an nn.Parameter assigned to an attribute of the module: that registers it.",
     }
-    expect_int(answer, 1, what="your count", mistakes=reasons)
+    expect_int(_whole(answer), 1, what="your count", mistakes=reasons)
 
 
 q2 = Exercise(
@@ -92,6 +101,10 @@ class Scaler(nn.Module):
 
 
 def _check_q3(answer) -> None:
+    if isinstance(answer, Mapping):
+        raise Incorrect("that is the whole dict; answer with its names, e.g. `set(sd)` or `sd.keys()`.")
+    if isinstance(answer, Iterable) and not isinstance(answer, (str, bytes, torch.Tensor)):
+        answer = list(answer)  # a keys view (`Scaler().state_dict().keys()`) or any other collection of names
     expect_type(answer, (set, frozenset, list, tuple), "a set of names, e.g. {'weight'}")
     if not all(isinstance(a, str) for a in answer):
         raise Incorrect("answer with the names as strings, e.g. {'weight'}.")
@@ -123,9 +136,22 @@ q3 = Exercise(
 )
 
 
+# The parameters of every model q4.inputs() handed out, held weakly: the check accepts an optimizer only
+# over one of these models, not over a copy, another model or fresh tensors of the same shapes.
+_Q4_HANDED_OUT: list[tuple[weakref.ref, ...]] = []
+
+
 def _q4_inputs() -> dict:
     torch.manual_seed(4)
-    return {"model": nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 2))}
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 2))
+    _Q4_HANDED_OUT[:] = [refs for refs in _Q4_HANDED_OUT if all(r() is not None for r in refs)]
+    _Q4_HANDED_OUT.append(tuple(weakref.ref(p) for p in model.parameters()))
+    return {"model": model}
+
+
+def _holds_a_handed_out_model(params) -> bool:
+    held = {id(p) for p in params}
+    return any(all(r() is not None for r in refs) and {id(r()) for r in refs} == held for refs in _Q4_HANDED_OUT)
 
 
 def _check_q4(answer) -> None:
@@ -139,6 +165,10 @@ def _check_q4(answer) -> None:
     if shapes != sorted([(10, 4), (2, 4), (2,)]):
         raise Incorrect(f"your optimizer holds {len(params)} tensor(s) of shapes {shapes}; it should hold "
                         "every parameter of q4.model: the table, the Linear weight and its bias.")
+    if not _holds_a_handed_out_model(params):
+        raise Incorrect("your optimizer holds tensors of the right shapes, but not q4.model's own parameters (a copy, "
+                        "another model or new tensors): its steps would never reach q4.model. Build it from "
+                        "q4.model.parameters(), with q4 = ex.q4.inputs().")
     lrs = {group["lr"] for group in answer.param_groups}
     if lrs == {0.001}:
         raise Incorrect("your optimizer uses Adam's default learning rate, 0.001: pass the rate you want.")
@@ -241,7 +271,7 @@ def _check_q6(answer) -> None:
         128_000: "you counted the shared weight twice and left out the bias.",
         64_000: "the head's bias is not tied: it still has its own 1000 numbers.",
     }
-    expect_int(answer, 65_000, what="your count", mistakes=reasons)
+    expect_int(_whole(answer), 65_000, what="your count", mistakes=reasons)
 
 
 q6 = Exercise(
