@@ -222,6 +222,16 @@ def fit_tiny_vit(model: TinyViT, train: tuple[torch.Tensor, torch.Tensor], val: 
 
 
 # ---- lesson 04: small classifiers ----
+def _check_bag_ids(module: "BagOfEmbeddings", args: tuple, kwargs: dict) -> None:
+    """A :class:`BagOfEmbeddings` takes one ``(B, T)`` tensor of ids in ``0 .. V - 1``; anything else is refused
+    before a kernel runs (a 1-D ``(T,)`` would average over the wrong axis; ``-1`` would read the last row)."""
+    ids = args[0] if args else kwargs.get("ids")
+    if isinstance(ids, torch.Tensor) and ids.dim() != 2:
+        hint = " For one sentence use ids.unsqueeze(0)" if ids.dim() == 1 else ""
+        raise ValueError(f"ids must be a (B, T) batch of sentences; got shape {tuple(ids.shape)}.{hint}")
+    check_ids(ids, module.embedding.num_embeddings)
+
+
 class BagOfEmbeddings(nn.Module):
     r"""A bag-of-embeddings classifier: the mean of a sentence's word vectors, then a linear layer.
 
@@ -248,6 +258,11 @@ class BagOfEmbeddings(nn.Module):
         >>> torch.allclose(model(ids[:1, :2]), model(ids[:1]))  # padding changes nothing
         True
 
+        >>> model(ids[0])
+        Traceback (most recent call last):
+        ...
+        ValueError: ids must be a (B, T) batch of sentences; got shape (4,). For one sentence use ids.unsqueeze(0)
+
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
 
@@ -255,6 +270,7 @@ class BagOfEmbeddings(nn.Module):
         super().__init__()
         self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx)
         self.classifier = nn.Linear(embedding_dim, num_classes)
+        self.register_forward_pre_hook(_check_bag_ids, with_kwargs=True)  # every call: the ids are checked before forward runs
 
     @classmethod
     def from_pretrained(cls, weight: torch.Tensor, num_classes: int, *, freeze: bool = True,

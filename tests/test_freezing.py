@@ -722,3 +722,36 @@ def test_the_whole_module_pickles_and_loads_back(cls, tmp_path):
     assert torch.equal(loaded(ids), module(ids))
     loaded.load_state_dict(cls(torch.zeros(10, 4), [1, 3, 4]).state_dict())  # the hook still re-indexes
     assert loaded.slot.tolist() == [-1, 0, -1, 1, 2, -1, -1, -1, -1, -1]
+
+
+@pytest.mark.parametrize("freeze", [
+    lambda weight, ids: mask_frozen_grads(weight, ids),
+    lambda weight, ids: RowRestorer(weight, ids),
+    lambda weight, ids: zero_frozen_grads_(weight, ids),
+], ids=["mask_frozen_grads", "RowRestorer", "zero_frozen_grads_"])
+def test_frozen_ids_are_checked_before_any_indexing(freeze):
+    weight = nn.Parameter(table(rows=5, dim=3))
+    F.embedding(IDS, weight).sum().backward()                          # a gradient, so zero_frozen_grads_ acts
+    grad = weight.grad.clone()
+    with pytest.raises(IndexError, match=r"frozen_ids\[1\] is -1, .* num_embeddings=5 .*Negative ids do not count"):
+        freeze(weight, torch.tensor([1, -1]))                          # -1 would silently freeze row 4
+    with pytest.raises(IndexError, match=r"frozen_ids\[0\] is 5, .* ids must be in 0..4"):
+        freeze(weight, [5])
+    with pytest.raises(TypeError, match="frozen_ids must hold integer ids .* got dtype torch.float32"):
+        freeze(weight, torch.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"not a mask .* m.nonzero\(\).flatten\(\)"):
+        freeze(weight, torch.zeros(5, dtype=torch.bool))
+    assert torch.equal(weight.grad, grad) and not weight._backward_hooks   # nothing done half-way
+
+
+def test_the_checked_functions_still_print_their_own_source():
+    import inspect
+
+    source = inspect.getsource(mask_frozen_grads)                      # lesson 05 prints it
+    assert source.startswith("def mask_frozen_grads(") and "keep[frozen_ids] = 0" in source
+    assert inspect.getsource(zero_frozen_grads_).startswith("def zero_frozen_grads_(")
+    weight = nn.Parameter(table(rows=5, dim=3))
+    handle = mask_frozen_grads(weight, [1, 3])                         # a list is fine
+    F.embedding(IDS, weight).sum().backward()
+    handle.remove()
+    assert (weight.grad[[1, 3]] == 0).all() and (weight.grad[[0, 2, 4]] != 0).any(dim=1).all()

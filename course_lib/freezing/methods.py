@@ -23,6 +23,8 @@ Introduced in notebooks/05_partial_freezing.ipynb.
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -82,6 +84,29 @@ def _check_trainable_ids(trainable_ids, num_embeddings: int, padding_idx: int | 
         raise ValueError(f"trainable_ids holds padding_idx={padding_idx}, a row that never trains; "
                          "remove it from trainable_ids or pass padding_idx=None")
     return ids
+
+
+def _check_frozen_ids(weight, frozen_ids) -> torch.Tensor:
+    """``frozen_ids`` as a tensor of row ids of ``weight`` (a list is fine), checked with :func:`check_ids`:
+    a negative id would silently freeze a row counted from the end, one past the table a raw IndexError."""
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
+        raise TypeError(f"weight must be a 2-D tensor (V, D); got {getattr(weight, 'shape', type(weight).__name__)}")
+    if not isinstance(frozen_ids, torch.Tensor):
+        frozen_ids = list(frozen_ids)
+        frozen_ids = torch.as_tensor(frozen_ids, dtype=torch.long if not frozen_ids else None)
+    if frozen_ids.dtype == torch.bool:
+        raise TypeError("frozen_ids must be row ids, not a mask of dtype torch.bool; for a mask m use "
+                        "m.nonzero().flatten()")
+    return check_ids(frozen_ids, weight.shape[0], name="frozen_ids")
+
+
+def _checks_frozen_ids(fn):
+    """``fn(weight, frozen_ids)`` with ``frozen_ids`` checked first. Applied after the ``def``, so that
+    ``inspect.getsource`` (which lesson 05 prints) shows the function's own lines."""
+    @functools.wraps(fn)
+    def checked(weight: torch.Tensor, frozen_ids: torch.Tensor):
+        return fn(weight, _check_frozen_ids(weight, frozen_ids))
+    return checked
 
 
 # ---------------------------------------------------------------- 1. two tables
@@ -166,6 +191,9 @@ def zero_frozen_grads_(weight: torch.Tensor, frozen_ids: torch.Tensor) -> None:
     weight.grad[frozen_ids] = 0
 
 
+zero_frozen_grads_ = _checks_frozen_ids(zero_frozen_grads_)  # ids checked before any indexing
+
+
 # ---------------------------------------------------------------- 3. a gradient hook
 def mask_frozen_grads(weight: torch.Tensor, frozen_ids: torch.Tensor) -> torch.utils.hooks.RemovableHandle:
     """Register a hook that multiplies the gradient of rows ``frozen_ids`` by 0 on its way to ``weight.grad``.
@@ -188,6 +216,9 @@ def mask_frozen_grads(weight: torch.Tensor, frozen_ids: torch.Tensor) -> torch.u
     return weight.register_hook(lambda grad: grad * keep)
 
 
+mask_frozen_grads = _checks_frozen_ids(mask_frozen_grads)  # ids checked before any indexing
+
+
 # ---------------------------------------------------------------- 4. restore after the step
 class RowRestorer:
     """Save rows ``frozen_ids`` of ``weight`` now; :meth:`restore` copies them back.
@@ -208,7 +239,7 @@ class RowRestorer:
     """
 
     def __init__(self, weight: torch.Tensor, frozen_ids: torch.Tensor):
-        self.weight, self.frozen_ids = weight, frozen_ids
+        self.weight, self.frozen_ids = weight, _check_frozen_ids(weight, frozen_ids)
         self.saved = weight.detach()[frozen_ids].clone()                              # (V - K, D)
 
     def restore(self) -> None:
