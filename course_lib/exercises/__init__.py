@@ -58,10 +58,11 @@ class Result:
     def __bool__(self) -> bool:
         return self.status == "correct"
 
+    # label, the JupyterLab theme variable of its colour, and the colours outside JupyterLab
     _STYLE = {
-        "correct": ("✓ Correct", "#1b7f3b", "#e8f5ec"),
-        "incorrect": ("✗ Not yet", "#b3261e", "#fdecea"),
-        "unanswered": ("… Not answered", "#5f6368", "#f1f3f4"),
+        "correct": ("✓ Correct", "--jp-success-color1", "#1b7f3b", "#e8f5ec"),
+        "incorrect": ("✗ Not yet", "--jp-error-color1", "#b3261e", "#fdecea"),
+        "unanswered": ("… Not answered", "--jp-content-font-color2", "#5f6368", "#f1f3f4"),
     }
 
     def __repr__(self) -> str:
@@ -69,11 +70,18 @@ class Result:
         return f"{label} ({self.name}): {self.message}" if self.message else f"{label} ({self.name})"
 
     def _repr_html_(self) -> str:
-        label, fg, bg = self._STYLE[self.status]
+        """A box in JupyterLab's theme colours, so it reads in the light and the dark theme alike:
+        text in the theme's text colour, a background tinted by the status colour over the theme's
+        background. Outside JupyterLab (GitHub, the static site) the fallbacks give the light look."""
+        label, var, fg, bg = self._STYLE[self.status]
+        accent, text = f"var({var}, {fg})", "var(--jp-content-font-color1, #202124)"
+        box = (f"border-left:4px solid {accent};padding:6px 10px;color:{text};background:{bg};"
+               f"background:color-mix(in srgb, {accent} 14%, var(--jp-layout-color1, #fff))")
         body = f": {html.escape(self.message)}" if self.message else ""
         return (
-            f'<div style="border-left:4px solid {fg};background:{bg};padding:6px 10px;">'
-            f"<b style=\"color:{fg}\">{label}</b> ({html.escape(self.name)}){body}</div>"
+            f'<div class="course-result course-result-{self.status}" style="{box}">'
+            f'<b style="color:{fg};color:color-mix(in srgb, {accent} 70%, {text})">{label}</b> '
+            f"({html.escape(self.name)}){body}</div>"
         )
 
 
