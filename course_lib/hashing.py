@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
+
+from .lookup import check_ids
 from ._util import is_int
 
 __all__ = ["HashEmbedding", "count_collisions", "expected_collisions", "hash_ids", "stable_hash"]
@@ -113,22 +115,27 @@ class HashEmbedding(nn.Module):
         num_hashes (int, optional): rows summed per token. Default: ``1``.
 
     Shape:
-        - Input: a list of ``B`` lists of tokens (or one list of tokens)
-        - Output: ``(B, T, D)`` for equal-length lists, ``(T, D)`` for one list
+        - Input: a list of ``B`` lists of tokens (or one list of tokens), or a tensor of bucket ids
+          ``(*, num_hashes)`` as :meth:`ids` gives, checked with :func:`~course_lib.lookup.check_ids`
+        - Output: ``(B, T, D)`` for equal-length lists, ``(T, D)`` for one list, ``(*, D)`` for ids
 
     Examples::
 
         >>> emb = HashEmbedding(1000, 8, num_hashes=2)
         >>> tuple(emb(["a", "never", "seen", "word"]).shape), tuple(emb.ids(["a", "b"]).shape)
         ((4, 8), (2, 2))
+        >>> torch.equal(emb(emb.ids(["a", "b"])), emb(["a", "b"]))
+        True
 
     Introduced in notebooks/07_embeddings_at_scale.ipynb.
     """
 
     def __init__(self, num_buckets: int, embedding_dim: int, num_hashes: int = 1):
         super().__init__()
-        if not is_int(num_hashes) or num_hashes < 1:
-            raise ValueError(f"num_hashes must be a positive int; got {num_hashes!r}")
+        for name, value in (("num_buckets", num_buckets), ("embedding_dim", embedding_dim),
+                            ("num_hashes", num_hashes)):
+            if not is_int(value) or value < 1:
+                raise ValueError(f"{name} must be a positive int; got {value!r}")
         self.num_buckets, self.num_hashes = num_buckets, num_hashes
         self.embedding = nn.Embedding(num_buckets, embedding_dim)
 
@@ -137,10 +144,32 @@ class HashEmbedding(nn.Module):
         return torch.stack([hash_ids(tokens, self.num_buckets, seed=k) for k in range(self.num_hashes)], dim=-1)
 
     def forward(self, tokens) -> torch.Tensor:
+        if isinstance(tokens, torch.Tensor):
+            return self._lookup(tokens)                                        # (*, num_hashes) -> (*, D)
+        if isinstance(tokens, str) or not isinstance(tokens, (list, tuple)):
+            raise TypeError(f"HashEmbedding takes a list of tokens (str), a list of such lists, or a tensor of "
+                            f"bucket ids; got {type(tokens).__name__}" + (f"; use [{tokens!r}]" if
+                                                                          isinstance(tokens, str) else ""))
         if tokens and not isinstance(tokens[0], str):
+            if not all(isinstance(sentence, (list, tuple)) for sentence in tokens):
+                raise TypeError("a batch must be a list of lists of tokens; this one mixes lists and single tokens")
+            lengths = sorted({len(sentence) for sentence in tokens})
+            if len(lengths) > 1:
+                raise ValueError(f"a batch must be lists of tokens of one length (pad them); got lengths {lengths}")
             return torch.stack([self(sentence) for sentence in tokens])        # (B, T, D)
+        bad = next((t for t in tokens if not isinstance(t, str)), None)
+        if bad is not None:
+            raise TypeError(f"tokens must be strings; got {bad!r} ({type(bad).__name__}) among them")
         ids = self.ids(tokens).to(self.embedding.weight.device)               # (T, num_hashes)
         return self.embedding(ids).sum(dim=-2)                                 # (T, D)
+
+    def _lookup(self, ids: torch.Tensor) -> torch.Tensor:
+        if ids.dim() == 0 or ids.shape[-1] != self.num_hashes:
+            raise ValueError(f"ids must be bucket ids of shape (*, num_hashes={self.num_hashes}), as emb.ids(tokens) "
+                             f"gives; got shape {tuple(ids.shape)}"
+                             + ("; add the last axis with ids.unsqueeze(-1)" if self.num_hashes == 1 else ""))
+        check_ids(ids, self.num_buckets)                                       # negative, too large, floats
+        return self.embedding(ids).sum(dim=-2)                                 # (*, D)
 
     def extra_repr(self) -> str:
         return f"num_buckets={self.num_buckets}, num_hashes={self.num_hashes}"

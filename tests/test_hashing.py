@@ -72,3 +72,36 @@ def test_two_hashes_make_full_collisions_rare():
     one = hash_ids(keys, m)
     both = one * m + hash_ids(keys, m, seed=1)
     assert count_collisions(one) > 1000 and count_collisions(both) < 20
+
+
+def test_hash_embedding_takes_bucket_ids_and_checks_them():
+    emb = HashEmbedding(64, 3, num_hashes=2)
+    ids = emb.ids(["a", "b", "a"])                                     # (T, 2)
+    assert torch.equal(emb(ids), emb(["a", "b", "a"]))
+    assert emb(torch.stack([ids, ids])).shape == (2, 3, 3)
+    with pytest.raises(IndexError, match=r"ids\[0, 1\] is -1, .*num_embeddings=64 .*Negative ids"):
+        emb(torch.tensor([[3, -1]]))                                    # -1 would silently read the last row
+    with pytest.raises(IndexError, match=r"ids\[1, 0\] is 64, .*ids must be in 0..63"):
+        emb(torch.tensor([[3, 1], [64, 2]]))
+    with pytest.raises(TypeError, match="got dtype torch.float32"):
+        emb(ids.float())
+    with pytest.raises(ValueError, match=r"shape \(\*, num_hashes=2\), as emb.ids\(tokens\) gives; got shape \(3,\)"):
+        emb(ids[:, 0])
+    with pytest.raises(ValueError, match=r"ids.unsqueeze\(-1\)"):
+        HashEmbedding(64, 3)(torch.tensor([1, 2]))
+
+
+def test_hash_embedding_refuses_what_is_not_tokens():
+    emb = HashEmbedding(64, 3)
+    with pytest.raises(TypeError, match=r"got str; use \['king'\]"):
+        emb("king")
+    with pytest.raises(TypeError, match=r"tokens must be strings; got 3 \(int\)"):
+        emb(["a", 3])
+    with pytest.raises(ValueError, match=r"of one length \(pad them\); got lengths \[1, 2\]"):
+        emb([["a"], ["b", "c"]])
+    with pytest.raises(TypeError, match="mixes lists and single tokens"):
+        emb([["a"], 5])
+    for name, args in (("num_buckets", (0, 3)), ("embedding_dim", (8, -1)), ("num_buckets", (2.5, 3))):
+        with pytest.raises(ValueError, match=f"{name} must be a positive int"):
+            HashEmbedding(*args)
+    assert emb([]).shape == (0, 3)
