@@ -169,3 +169,17 @@ def test_right_answers_written_other_ways_lesson00_to_lesson03(lesson):
             answer = module.make(key, written, ALL[key].inputs()) if isinstance(written, str) else written
             result = ALL[key].evaluate(answer)
             assert result.status == "correct", f"{key}: {written!r} was rejected: {result.message}"
+
+
+def test_right_answers_written_other_ways_lesson06():
+    """Lesson 06: each right answer in RIGHT of tests/exercise_mistakes/lesson06.py (a list, a dict, a gather
+    with a dimension of 1, a percent rounded as the lesson prints it ...) is accepted."""
+    path = Path(__file__).parent / "exercise_mistakes" / "lesson06.py"
+    spec = importlib.util.spec_from_file_location("exercise_right_lesson06", path)
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    assert set(table.RIGHT) == {k for k in ALL if k.startswith("lesson06.")}
+    for key, answers in table.RIGHT.items():
+        for written in answers:
+            result = ALL[key].evaluate(table.make_right(key, written, ALL[key].inputs()))
+            assert result.status == "correct", f"{key} {written!r}: {result.message}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 
 import torch
 from torch import nn
@@ -30,6 +31,24 @@ def _tiny_lm(vocab_size: int = 443, d_model: int = 64, seed: int = 0) -> TinyLM:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return TinyLM(TinyLMConfig(vocab_size=vocab_size, d_model=d_model)).eval()
+
+
+def _plain_number(x):
+    """A one-element tensor, a NumPy scalar or a Python number as an int or a float; anything else unchanged."""
+    if isinstance(x, torch.Tensor) and x.numel() == 1:
+        x = x.item()
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return int(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    return x
+
+
+def _as_printed(value: float, exact: float) -> bool:
+    """Whether ``value`` is ``exact``, or ``exact`` rounded to 2 to 6 significant digits (as a lesson prints it)."""
+    if math.isclose(value, exact, rel_tol=1e-3):
+        return True
+    return any(value == float(f"{exact:.{digits}g}") for digits in range(2, 7))
 
 
 def _expect_function(answer, example: str) -> None:
@@ -77,9 +96,27 @@ def _q1_shape(prompt, base, P) -> None:
                         "the batch dimension is added in forward (prompt.expand(B, -1, -1)).")
     if len(got) == 2 and got[0] == P and got[1] != D:
         raise Incorrect(f"on a model whose word vectors are {D} wide your prompt is {got[1]} wide: that width was "
-                        "typed in, not read from the model (base_model.get_input_embeddings()).")
+                        "typed in or read from another model (q1.base), not from the base_model your function is "
+                        "given (base_model.get_input_embeddings()).")
     raise Incorrect(f"on a model with {D}-wide word vectors and {P} virtual tokens your prompt has shape {got}; "
                     "it should be (number of virtual tokens, width of a word vector).")
+
+
+def _q1_uniform(answer, base) -> None:
+    """Many draws at once: their empirical CDF must follow U(-0.5, 0.5)'s (a Kolmogorov-Smirnov bound).
+
+    A clipped normal of the right spread has the right range, mean and almost the right standard
+    deviation; only the shape of the distribution tells it apart.
+    """
+    values = _q1_call(answer, base, 200, seed=3).detach().cpu().double().flatten().sort().values  # (200 D,)
+    n = values.numel()
+    cdf = values + 0.5                                                       # U(-0.5, 0.5)'s CDF at each value
+    steps = torch.arange(1, n + 1, dtype=torch.float64) / n
+    gap = torch.maximum((steps - cdf).abs(), (steps - 1 / n - cdf).abs()).max().item()
+    if gap > 2.5 / math.sqrt(n):                                             # a false alarm about once in 10^5
+        raise Incorrect(f"your values stay in (-0.5, 0.5) but are not spread evenly: {gap:.0%} of them sit on the "
+                        "wrong side of some point compared with U(-0.5, 0.5) (a clipped or squeezed normal?). Draw "
+                        "them with torch.rand.")
 
 
 def _check_q1(answer) -> None:
@@ -118,6 +155,7 @@ def _check_q1(answer) -> None:
         if torch.equal(other, again):
             raise Incorrect("generators of different seeds gave the same prompt: draw the numbers from the "
                             "generator, so that each seed gives its own prompt.")
+        _q1_uniform(answer, base)
         with torch.no_grad():
             ids = torch.tensor([[3, 5, 7]])
             embeds = base.get_input_embeddings()(ids)                              # (1, 3, D)
@@ -309,7 +347,7 @@ def _q3_mistakes(model, ids, n) -> dict[str, torch.Tensor]:
 
 def _check_q3(answer) -> None:
     _expect_function(answer, "greedy")
-    for case in _Q3_CASES:
+    for k, case in enumerate(_Q3_CASES):
         inputs = _q3_case(*case)
         model, ids, n = inputs["model"], inputs["ids"], inputs["n"]
         given = ids.clone()
@@ -345,6 +383,9 @@ def _check_q3(answer) -> None:
         if torch.equal(got, mistakes["reads_inside_prompt"]):
             raise Incorrect("you read the scores at the position of the last input id counted without the prompt; "
                             "the logits have P + T positions, and the next token's scores are at the last one.")
+        if k > 0 and torch.equal(got, generate(_q3_case(*_Q3_CASES[0])["model"], ids, n)):
+            raise Incorrect("on the second prompt your tokens are those of the first prompt's model: your function "
+                            "runs a model of its own (q3.model?) instead of the `model` it is given.")
         first = int((got[:, T:] != expected[:, T:]).any(dim=0).nonzero()[0])
         raise Incorrect(f"your new token number {first + 1} differs from greedy decoding with the prompt: at every "
                         "step, run the whole prompt-tuned model on everything so far and take the argmax of the "
@@ -421,9 +462,17 @@ def _q4_positions(answer, logits) -> list[int]:
 
 
 def _check_q4(answer) -> None:
-    expect_type(answer, torch.Tensor, "a (B, V) tensor of scores (or the (B,) positions)")
     inputs = _q4_inputs()
     logits, lengths, P = inputs["logits"], inputs["lengths"], inputs["P"]
+    B, _, V = logits.shape
+    if isinstance(answer, (list, tuple)) and len(answer) == B:
+        if all(isinstance(a, torch.Tensor) and tuple(a.shape) == (V,) for a in answer):
+            answer = torch.stack(list(answer))                     # a list of the B rows of scores
+        elif all(is_int(_plain_number(a)) for a in answer):
+            answer = torch.tensor([_plain_number(a) for a in answer])   # the B positions as a list
+    expect_type(answer, torch.Tensor, "a (B, V) tensor of scores (or the (B,) positions)")
+    if tuple(answer.shape) == (B, 1, V):
+        answer = answer[:, 0]                                      # gather(...) keeps a dimension of 1
     T = logits.shape[1] - P
     got = _q4_positions(answer.detach().cpu(), logits)
     formulas = {
@@ -500,24 +549,27 @@ def _q5_numbers():
     return prompt, base, table
 
 
-def _as_number(x):
-    if isinstance(x, torch.Tensor) and x.numel() == 1:
-        x = x.item()
+def _as_number(x, which: str):
+    x = _plain_number(x)
+    if isinstance(x, str):
+        raise Incorrect(f"your {which} is the text {x!r}; give it as a number, e.g. 0.5 for half a percent.")
     if not is_number(x):
         raise Incorrect("answer with two numbers: (percent, number_of_bytes).")
     return x
 
 
 def _check_q5(answer) -> None:
+    if isinstance(answer, torch.Tensor) and answer.dim() == 1:
+        answer = answer.tolist()                                     # torch.tensor([percent, bytes]) is a pair too
     expect_type(answer, (tuple, list), "a pair (percent, number_of_bytes), e.g. (2.5, 1000)")
     if len(answer) != 2:
         raise Incorrect("answer with two numbers: (percent, number_of_bytes).")
-    percent, size = (_as_number(x) for x in answer)
+    percent, size = _as_number(answer[0], "percent"), _as_number(answer[1], "size")
     prompt, base, table = _q5_numbers()
     right = 100 * prompt / base
 
-    def near(a, b):
-        return math.isclose(a, b, rel_tol=1e-3)
+    def near(a, b):                                                  # exact, or b rounded as the lesson prints it
+        return _as_printed(a, b)
 
     if near(percent, prompt * 4) and near(size, right):
         raise Incorrect("you have both numbers, in the wrong order: the percent comes first.")
@@ -533,10 +585,16 @@ def _check_q5(answer) -> None:
                                       "requires_grad.",
         100 * base / prompt: "you divided the other way round: the prompt's numbers over full fine-tuning's.",
     }
-    for value, message in percent_mistakes.items():
-        if near(percent, value):
-            raise Incorrect(f"your percent: {message}")
     if not near(percent, right):
+        if percent == math.floor(right * 100) / 100:
+            raise Incorrect(f"your percent, {percent}, is cut off after two decimals; round it instead (or keep "
+                            "every digit).")
+        for value, message in percent_mistakes.items():
+            if near(percent, value):
+                raise Incorrect(f"your percent: {message}")
+        if percent == round(right):
+            raise Incorrect(f"your percent, {percent}, is rounded to a whole number: keep two significant digits "
+                            "at least (the lesson prints it to two decimals).")
         raise Incorrect("your percent is off: count the numbers that train with the prompt and those that train "
                         "in full fine-tuning (every TinyLM parameter, once each).")
     size_mistakes = {
@@ -546,11 +604,14 @@ def _check_q5(answer) -> None:
         base * 4: "the base model's size; save_prompt stores the prompt alone.",
         prompt * 4 * 3: "the prompt with Adam's two running averages; the file holds the weight alone.",
     }
-    for value, message in size_mistakes.items():
-        if near(size, value):
-            raise Incorrect(f"your size: {message}")
-    if not near(size, prompt * 4):
-        raise Incorrect("your size is off: the saved weight is P x D float32 numbers.")
+    if size != prompt * 4:
+        for value, message in size_mistakes.items():
+            if near(size, value):
+                raise Incorrect(f"your size: {message}")
+        if 6_000 < size < 8_000:
+            raise Incorrect("that is the size of the saved file, pickle framing included; the question asks for "
+                            "the bytes of the weight itself.")
+        raise Incorrect("your size is off: the saved weight is P x D float32 numbers, a whole number of bytes.")
 
 
 q5 = Exercise(
@@ -558,7 +619,7 @@ q5 = Exercise(
     f"`q5.model` is a `PromptTunedModel` with P = {_Q5_P} on a TinyLM. Answer with a pair `(percent, num_bytes)`: "
     "the prompt's trainable numbers as a percent of the numbers full fine-tuning trains (every parameter of the "
     "TinyLM), and the bytes of the prompt's weight in float32, which is what `save_prompt` stores. Compute "
-    "both from `q5.model` rather than typing numbers in.",
+    "both from `q5.model` rather than typing numbers in (a percent rounded as the lesson prints it is accepted).",
     check=_check_q5,
     inputs=_q5_inputs,
     hints=[
@@ -606,8 +667,7 @@ def _q6_values(readout, label_word_ids, labels) -> dict[str, float]:
 
 
 def _q6_number(x, which: str) -> float:
-    if isinstance(x, torch.Tensor) and x.numel() == 1:
-        x = x.item()
+    x = _plain_number(x)
     if not is_number(x):
         raise Incorrect(f"your {which} should be a number, the fraction of rows that are right.")
     return float(x)
@@ -617,6 +677,10 @@ def _check_q6(answer) -> None:
     _expect_function(answer, "accuracies")
     for case in (_q6_inputs(), _q6_case(3, 40, V=15, boost=1.0)):
         out = answer(case["readout"].clone(), case["label_word_ids"].clone(), case["labels"].clone())
+        if isinstance(out, dict) and set(out) == {"emit", "rank"}:
+            out = (out["emit"], out["rank"])                         # the form evaluate() returns
+        if isinstance(out, torch.Tensor) and out.dim() == 1:
+            out = out.tolist()
         expect_type(out, (tuple, list), "a pair (emit, rank)")
         if len(out) != 2:
             raise Incorrect("return two numbers: (emit, rank).")
@@ -629,12 +693,19 @@ def _check_q6(answer) -> None:
 
         if near(emit, v["emit"]) and near(rank, v["rank"]):
             continue
+        if B != len(_q6_inputs()["labels"]):
+            given = _q6_values(**_q6_inputs())
+            if near(emit, given["emit"]) and near(rank, given["rank"]):
+                raise Incorrect("on the second batch your function returns q6's accuracies: compute from the "
+                                "readout, label_word_ids and labels it is given, not from q6.")
         if near(emit, v["rank"]) and near(rank, v["emit"]):
             raise Incorrect("you have both accuracies, in the wrong order: emit comes first.")
         if (near(emit, v["emit"] * B) and not near(emit, v["emit"])) or \
                 (near(rank, v["rank"] * B) and not near(rank, v["rank"])):
             raise Incorrect("those are counts of rows; return fractions (divide by the number of rows, or take "
                             ".float().mean()).")
+        if (near(emit, 100 * v["emit"]) and v["emit"] > 0) or (near(rank, 100 * v["rank"]) and v["rank"] > 0):
+            raise Incorrect("those are percents; return fractions between 0 and 1.")
         if not near(emit, v["emit"]):
             if near(emit, v["emit_vs_class"]):
                 raise Incorrect("your emit compares the most likely word's id with the class index: the argmax over "
