@@ -101,6 +101,15 @@ class Exercise:
             The notebook binds them as ``qN = ex.qN.inputs()`` and the solution reads
             ``qN.ids``, so a lesson's own variables are never overwritten. Default: none.
 
+    Grading: while the environment variable ``COURSE_GRADING_LOG`` names a file (the grader,
+    ``python -m course_lib grade``, sets it for the kernel that runs a submission), every
+    :meth:`check` appends one JSON line ``{"event": "check", "lesson": "lesson01", "exercise":
+    "q1", "status": ..., "message": ..., "solution_shown_before": ...}`` to it and every
+    :meth:`solution` one ``{"event": "solution", ..., "shown": ...}`` line. Without the variable
+    nothing is written and nothing changes. :meth:`hide_solutions` makes :meth:`solution` show a
+    note instead of the answer (graded student copies call it); it is a courtesy a determined
+    learner can undo, which is why the grader records every solution request anyway.
+
     Examples::
 
         >>> from course_lib.exercises import Exercise, expect_int
@@ -123,6 +132,7 @@ class Exercise:
         self.check_fn, self.hints = check, tuple(hints)
         self.solution_code, self.explanation = solution.strip(), explanation
         self.inputs_fn = inputs
+        self._solution_shown = False  # for the grading log: was the solution displayed before a check?
 
     # -- for the learner -------------------------------------------------------
     def inputs(self) -> SimpleNamespace:
@@ -147,8 +157,10 @@ class Exercise:
         return Result(self.name, "correct", _praise(answer))
 
     def check(self, answer: Any) -> None:
-        """Check ``answer`` and show the verdict under the cell."""
-        show(self.evaluate(answer))
+        """Check ``answer`` and show the verdict under the cell (and log it while grading)."""
+        result = self.evaluate(answer)
+        self._record("check", status=result.status, message=result.message)
+        show(result)
 
     def hint(self, n: int = 1) -> None:
         """Show hint number ``n`` (1 = the gentlest)."""
@@ -163,11 +175,79 @@ class Exercise:
         show(Markdown(text))
 
     def solution(self) -> None:
-        """Show the reference solution and its explanation."""
+        """Show the reference solution and its explanation (a note instead after :meth:`hide_solutions`)."""
+        hidden = Exercise._solutions_hidden
+        self._record("solution", shown=not hidden)
+        if hidden:
+            show(Markdown(f"The solution to {self.name} is hidden in this graded copy; "
+                          f"`ex.{self.name}.hint()` still helps."))
+            return
+        self._solution_shown = True
         text = f"**Solution to {self.name}:**\n\n```python\n{self.solution_code}\n```"
         if self.explanation:
             text += f"\n\n{self.explanation}"
         show(Markdown(text))
+
+    # -- for the grader (course_lib.tools.grading) -----------------------------------
+    #: The environment variable that names the grading log (see "Grading" above).
+    GRADING_LOG_ENV = "COURSE_GRADING_LOG"
+    _solutions_hidden = False
+
+    @classmethod
+    def hide_solutions(cls, hidden: bool = True) -> None:
+        """Make every exercise's :meth:`solution` show a note instead of the answer (``hidden=False`` undoes it).
+
+        A graded student copy calls it in its exercise import cell. Requests are still logged while
+        grading, with ``"shown": false``.
+
+        Examples::
+
+            >>> from course_lib.exercises import Exercise
+            >>> q = Exercise("q0", "10 x 3?", check=lambda a: None, solution="answer = 10 * 3")
+            >>> Exercise.hide_solutions()
+            >>> q.solution()
+            The solution to q0 is hidden in this graded copy; `ex.q0.hint()` still helps.
+            >>> Exercise.hide_solutions(False)
+            >>> q.solution()
+            **Solution to q0:**
+            <BLANKLINE>
+            ```python
+            answer = 10 * 3
+            ```
+        """
+        if not isinstance(hidden, bool):
+            raise TypeError(f"hidden must be True or False; got {hidden!r}")
+        cls._solutions_hidden = hidden
+
+    def _lesson(self) -> str | None:
+        """The lesson module (``"lesson01"``) that exposes this exercise, or ``None``."""
+        import sys
+
+        for module_name, module in list(sys.modules.items()):
+            prefix, _, lesson = module_name.rpartition(".")
+            if prefix == __name__ and lesson.startswith("lesson") and getattr(module, self.name, None) is self:
+                return lesson
+        return None
+
+    def _record(self, event: str, **fields: Any) -> None:
+        """Append one JSON line to the grading log, when ``COURSE_GRADING_LOG`` names one."""
+        import os
+
+        path = os.environ.get(self.GRADING_LOG_ENV)
+        if not path:
+            return
+        import json
+
+        line = {"event": event, "lesson": self._lesson(), "exercise": self.name, **fields,
+                "solution_shown_before": self._solution_shown}
+        try:
+            with open(path, "a", encoding="utf-8") as log:  # one append per line, flushed on close
+                log.write(json.dumps(line) + "\n")
+        except OSError as err:  # grading must never break a learner's check
+            import warnings
+
+            warnings.warn(f"{self.GRADING_LOG_ENV}={path!r} cannot be written ({err}); this check is not logged",
+                          RuntimeWarning, stacklevel=3)
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.question}"

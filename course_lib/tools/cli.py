@@ -1,5 +1,5 @@
-"""The course's command line (``course_lib.tools.cli``): ``python -m course_lib doctor | make-data | notebooks | bench | student | slides |
-site | setup-cell | train-tinylm | prompt-study``."""
+"""The course's command line (``course_lib.tools.cli``): ``python -m course_lib doctor | make-data | notebooks | bench | student | grade |
+slides | site | setup-cell | train-tinylm | prompt-study``."""
 from __future__ import annotations
 
 import argparse
@@ -171,8 +171,15 @@ def _prompt_study(argv: list[str]) -> int:
     return 0
 
 
+def _grade(argv: list[str]) -> int:
+    """``python -m course_lib grade SUBMISSION.ipynb... [--out grades.csv] [--timeout SECONDS] [--jobs N]``."""
+    from .grading import main as grade_main
+
+    return grade_main(argv)
+
+
 #: commands with options of their own: the rest of the line goes to them unparsed
-_PASS_THROUGH = {"train-tinylm": _train_tinylm, "prompt-study": _prompt_study}
+_PASS_THROUGH = {"grade": _grade, "train-tinylm": _train_tinylm, "prompt-study": _prompt_study}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="only report the notebooks that do not follow it")
     p.set_defaults(func=_setup_cell)
 
+    sub.add_parser("grade", help="run submitted notebooks (a fresh kernel and a time limit each) and write "
+                                 "grades.csv and grades.html (grade --help for its options)")
     sub.add_parser("train-tinylm", help="re-train lesson 06's TinyLM into data/tinylm.pt (about 2 min; "
                                         "train-tinylm --help for its options)")
     sub.add_parser("prompt-study", help="run lesson 06's comparison grid into data/prompt_study.json (about "
