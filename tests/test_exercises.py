@@ -183,3 +183,17 @@ def test_right_answers_written_other_ways_lesson06():
         for written in answers:
             result = ALL[key].evaluate(table.make_right(key, written, ALL[key].inputs()))
             assert result.status == "correct", f"{key} {written!r}: {result.message}"
+
+
+def test_right_answers_written_other_ways_lesson07():
+    """Lesson 07: each right answer in RIGHT of tests/exercise_mistakes/lesson07.py (a NumPy int, a float of
+    whole value, a list of ids, the Poisson approximation within 1% ...) is accepted."""
+    path = Path(__file__).parent / "exercise_mistakes" / "lesson07.py"
+    spec = importlib.util.spec_from_file_location("exercise_right_lesson07", path)
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    assert set(table.RIGHT) == {k for k in ALL if k.startswith("lesson07.")}
+    for key, answers in table.RIGHT.items():
+        for written in answers:
+            result = ALL[key].evaluate(table.make_right(key, written, ALL[key].inputs()))
+            assert result.status == "correct", f"{key} {written!r}: {result.message}"

@@ -2,18 +2,32 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
+from ..hashing import expected_collisions
 from . import Exercise, Incorrect, expect_int, expect_tensor, expect_type
-from .._util import is_number
+from .._util import is_int, is_number
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
 _V, _D = 20_000_000, 64
 
 
+def _plain_number(x):
+    """A one-element tensor, a NumPy scalar or a Python number as an int or a float; anything else unchanged."""
+    if isinstance(x, torch.Tensor) and x.numel() == 1:
+        x = x.item()
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return int(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    return x
+
+
 def _check_bytes(answer, expected: int, mistakes: dict[int, str]) -> None:
+    answer = _plain_number(answer)
     if isinstance(answer, float) and answer < 1e6:
         raise Incorrect("answer in bytes, as a whole number; this looks like GiB or GB.")
     if is_number(answer):
@@ -27,8 +41,7 @@ _BUDGET = 16 * 2**30  # 16 GiB
 
 
 def _check_q1(answer) -> None:
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        answer = answer.item()
+    answer = _plain_number(answer)
     if isinstance(answer, float) and not answer.is_integer():
         raise Incorrect("a table has a whole number of rows: round down.")
     per_row = {"table only": _BUDGET // (128 * 4), "table and gradient": _BUDGET // (128 * 4 * 2),
@@ -86,27 +99,36 @@ q2 = Exercise(
 )
 
 
+_Q3_KEYS, _Q3_BUCKETS = 50_000, 2**16
+_Q3_EXPECTED = expected_collisions(_Q3_KEYS, _Q3_BUCKETS)          # keys that land in a row already taken
+
+
 def _q3_inputs() -> dict:
-    return {"num_keys": 50_000, "num_buckets": 2**16}
+    return {"num_keys": _Q3_KEYS, "num_buckets": _Q3_BUCKETS}
 
 
 def _check_q3(answer) -> None:
-    n, m = 50_000, 2**16
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        answer = answer.item()
+    n, m = _Q3_KEYS, _Q3_BUCKETS
+    answer = _plain_number(answer)
     expect_type(answer, (int, float), "a number, e.g. 1234.5")
     expected = n - m * (1 - (1 - 1 / m) ** n)
+    if math.isclose(answer, n * (1 - (1 - 1 / m) ** (n - 1)), rel_tol=0.01):
+        raise Incorrect("that counts the keys that are not alone in their row (both keys of a shared row); the "
+                        "question counts the keys that land where another key already is (every key of a row but "
+                        "the first).")
     if abs(answer - n * n / (2 * m)) < 1:
         raise Incorrect("n^2 / 2m counts colliding *pairs* (and only approximately); the question counts keys "
                         "that land where another key already is.")
     if abs(answer - m * (1 - (1 - 1 / m) ** n)) < 1:
-        raise Incorrect("that is the expected number of occupied rows; the question asks how many keys do not "
-                        "get a row of their own.")
+        raise Incorrect("that is the expected number of occupied rows; the question asks how many keys land in a "
+                        "row that is already taken (keys minus occupied rows).")
+    if 0 < answer < 1:
+        raise Incorrect("that is a fraction of the keys; the question asks for a number of users.")
     if answer == 0:
         raise Incorrect("more rows than keys does not prevent collisions: two keys can hash to one row whatever m is.")
     if not math.isclose(answer, expected, rel_tol=0.01):
         raise Incorrect(f"{answer:,.0f} is not within 1% of the expected count; use the occupied-rows formula of "
-                        "section 4.")
+                        "the hashing section.")
 
 
 q3 = Exercise(
@@ -120,18 +142,24 @@ q3 = Exercise(
         "Keys minus occupied rows is the number of keys that share a row with an earlier key.",
     ],
     solution="answer = q3.num_keys - q3.num_buckets * (1 - (1 - 1 / q3.num_buckets) ** q3.num_keys)",
-    explanation="About 16,400 of the 50,000 users (a third) share their row with someone, although there are "
-                "more rows than users: the birthday paradox at scale. `course_lib.hashing.expected_collisions` "
-                "computes the same.",
+    explanation=f"About {_Q3_EXPECTED:,.0f} of the {_Q3_KEYS:,} users ({_Q3_EXPECTED / _Q3_KEYS:.0%}) land in a row "
+                "that another user already took, although there are more rows than users: the birthday paradox at "
+                "scale. Counted the other way, the users who are not alone in their row (the first of each shared "
+                f"row too) are about {_Q3_KEYS * (1 - (1 - 1 / _Q3_BUCKETS) ** (_Q3_KEYS - 1)):,.0f}. "
+                "`course_lib.hashing.expected_collisions` computes the first count.",
 )
 
 
 def _check_q4(answer) -> None:
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        answer = answer.item()
+    answer = _plain_number(answer)
     expect_type(answer, (int, float), "a number such as 2.0 ** -5")
     if answer <= 0:
         raise Incorrect("give a positive step to add to 1.0.")
+    if answer == 7:
+        raise Incorrect("7 is k; answer with the number itself, 2.0 ** -7.")
+    if answer >= 1 and math.log2(answer).is_integer():
+        raise Incorrect(f"{answer:g} is 2 ** {int(math.log2(answer))}; the question asks for a step 2.0 ** -k "
+                        "smaller than 1 (its inverse).")
     if math.isclose(answer, 0.01):
         raise Incorrect("0.01 is what torch.finfo prints as `resolution` (a decimal approximation); the question "
                         "asks for a power of two.")
@@ -171,12 +199,20 @@ def _q5_inputs() -> dict:
 
 
 def _check_q5(answer) -> None:
+    if isinstance(answer, (list, tuple)) and all(is_int(_plain_number(a)) for a in answer):
+        answer = torch.tensor([_plain_number(a) for a in answer], dtype=torch.long)   # a list of ids is fine too
     answer = expect_tensor(answer, what="your ids", integer=True)
     got = answer.flatten().tolist()
     if answer.dim() != 1:
         raise Incorrect(f"give a flat, 1-D tensor of ids; yours has shape {tuple(answer.shape)}.")
+    batch = _q5_inputs()["ids"].flatten().tolist()
     if set(got) & {5, 7, 9}:
         raise Incorrect("your tensor has ids of rank 1's own rows (5..9): those never leave the process.")
+    stranger = [i for i in got if i not in batch]
+    if stranger:
+        raise Incorrect(f"id {stranger[0]} is not in rank 1's batch (q5.ids): rank 1 asks only for the ids it looks up.")
+    if len(got) > len(set(got)):
+        raise Incorrect("your tensor holds an id twice, but the batch holds each of these ids once.")
     if sorted(got) == [0, 2, 3] and got != [2, 3, 0]:
         raise Incorrect("the right ids, in the wrong order: keep the order of the batch.")
     if got != [2, 3, 0]:
