@@ -112,13 +112,70 @@ def test_cli_writes_slides_and_site(tmp_path, capsys):
     assert f"wrote {tmp_path / 'w' / 'index.html'}" in out
 
 
-def test_missing_reveal_says_how_to_get_it(monkeypatch, tmp_path):
+def test_reveal_ships_with_course_lib_and_needs_no_sphinx(monkeypatch, tmp_path):
     import sys
 
+    from course_lib.tools.publish import REVEAL_DIR
+
+    monkeypatch.delenv("COURSE_REVEAL_DIR", raising=False)
+    monkeypatch.setitem(sys.modules, "sphinx", None)                  # no Sphinx, no sphinx-revealjs
+    monkeypatch.setitem(sys.modules, "sphinx_revealjs", None)
+    assert find_reveal() == REVEAL_DIR
+    assert "MIT" in (REVEAL_DIR / "LICENSE").read_text() and "reveal.js" in (REVEAL_DIR / "README.md").read_text()
+    fonts = REVEAL_DIR / "dist/theme/fonts/source-sans-pro"
+    assert "Open Font License" in (fonts / "LICENSE").read_text()
+    written = build_slides(NOTEBOOKS[:1], tmp_path)
+    assert (tmp_path / "reveal.js" / "LICENSE").read_bytes() == (REVEAL_DIR / "LICENSE").read_bytes()
+    # one deck alone links to lessons not built here; everything it loads is there, down to the
+    # .woff files that the trimmed font CSS names
+    assert [p for p in offline_problems(written[0]) if ".ipynb" not in p] == []
+
+
+def test_a_missing_reveal_folder_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_REVEAL_DIR", str(tmp_path))               # no dist/reveal.js there
-    monkeypatch.setitem(sys.modules, "sphinx_revealjs", None)           # and the package is not installed
-    with pytest.raises(FileNotFoundError, match="pip install -c constraints.txt sphinx-revealjs"):
+    with pytest.raises(FileNotFoundError, match=r"COURSE_REVEAL_DIR=.* has no dist/reveal.js.*unset it"):
         find_reveal()
+    monkeypatch.delenv("COURSE_REVEAL_DIR")
+    monkeypatch.setattr("course_lib.tools.publish.REVEAL_DIR", tmp_path / "gone")
+    with pytest.raises(FileNotFoundError, match="ships with course_lib is missing .*reinstall course_lib"):
+        find_reveal()
+
+
+def test_a_widget_shows_its_picture_on_the_site(tmp_path):
+    """An explorer's output carries a PNG of its figure beside the widget view: the site shows it."""
+    import base64
+
+    import nbformat
+
+    png = base64.b64encode(b"\x89PNG picture").decode("ascii")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("explorer", outputs=[
+        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {
+            "model_id": "x", "version_major": 2, "version_minor": 0}, "image/png": png, "text/plain": "Explorer"}),
+        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {
+            "model_id": "y", "version_major": 2, "version_minor": 0}, "text/plain": "VBox()"})])])
+    path = tmp_path / "02_gradient_flow.ipynb"
+    nbformat.write(nb, path)
+    page = build_site([path], tmp_path / "site")[0].read_text()
+    assert f'src="data:image/png;base64,{png}"' in page and "shown here as a picture" in page
+    assert page.count("An interactive widget") == 2 and "model_id" not in page
+
+
+def test_a_failed_write_leaves_the_old_page_whole(monkeypatch, tmp_path):
+    """Pages are written to a temporary file and renamed: a failure keeps the old page, no debris."""
+    import os
+
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("the old index")
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        build_site(NOTEBOOKS[:1], out)
+    assert (out / "index.html").read_text() == "the old index"
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
 
 
 def test_help_lists_the_classroom_commands():

@@ -6,10 +6,15 @@ the reveal.js files beside them; ``python -m course_lib site`` writes ``build/si
 the committed, executed notebooks and load nothing from the network:
 
 - nbconvert's templates load require.js, MathJax and reveal.js from CDNs; the templates here
-  drop those scripts, and the decks load reveal.js from a local copy (:func:`find_reveal`);
+  drop those scripts, and the decks load reveal.js from the copy that ships inside course_lib
+  (``course_lib/tools/revealjs/``, MIT licence, see its README; :func:`find_reveal`), so
+  building slides needs neither Sphinx nor a download;
 - math in Markdown (``$...$``, ``$$...$$``) is drawn at build time by matplotlib's mathtext
   as inline SVG (a TeX subset; what it cannot draw stays as TeX source in ``<code>``);
-- widgets need a kernel, so a widget output becomes a note saying so.
+- widgets need a kernel, so a widget output becomes a note saying so, with the picture of its
+  figure that the explorer's display carries (``image/png``) when there is one.
+
+Every file is written whole or not at all (:func:`course_lib._util.write_atomic`).
 
 :func:`course_lib.tools.offline.offline_problems` checks the pages.
 
@@ -23,16 +28,21 @@ import html
 import io
 import os
 import re
-import shutil
 from pathlib import Path
 
+from .._util import write_atomic
 from .classroom import slide_types, split_at_headings
 
-__all__ = ["build_site", "build_slides", "find_reveal", "render_math"]
+__all__ = ["REVEAL_DIR", "build_site", "build_slides", "find_reveal", "render_math"]
 
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 _WIDGET_NOTE = ('<div class="course-widget-note">An interactive widget: run this notebook in JupyterLab '
                 "(<code>make lab</code>) to use it.</div>")
+_WIDGET_PICTURE = ('<div class="course-widget-note">An interactive widget, shown here as a picture of its figure: '
+                   "run this notebook in JupyterLab (<code>make lab</code>) to use it.</div>"
+                   '<img alt="the widget\'s figure" src="data:image/png;base64,{}">')
+#: the copy of reveal.js that ships with course_lib (MIT licence; README.md there says what and whence)
+REVEAL_DIR = Path(__file__).resolve().parent / "revealjs"
 _CSS = """<style>
 .course-nav { font: 15px/1.4 system-ui, sans-serif; padding: 8px 16px; border-bottom: 1px solid #ddd;
   display: flex; gap: 16px; }
@@ -74,28 +84,20 @@ _REVEAL_FILES = ["LICENSE", "dist/reveal.js", "dist/reveal.css", "dist/theme/whi
 
 
 def find_reveal() -> Path:
-    """The folder of a reveal.js copy: ``$COURSE_REVEAL_DIR``, else the one that the
-    ``sphinx-revealjs`` package ships.
+    """The folder of the reveal.js copy the decks use: ``$COURSE_REVEAL_DIR`` when set (another
+    reveal.js 4 or 5), else :data:`REVEAL_DIR`, the copy that ships with course_lib.
 
     Raises:
-        FileNotFoundError: neither is there; the message says how to get one.
+        FileNotFoundError: that folder has no ``dist/reveal.js``; the message says what to do.
     """
-    candidates = []
+    folder = Path(os.environ.get("COURSE_REVEAL_DIR") or REVEAL_DIR)
+    if (folder / "dist" / "reveal.js").is_file():
+        return folder
     if os.environ.get("COURSE_REVEAL_DIR"):
-        candidates.append(Path(os.environ["COURSE_REVEAL_DIR"]))
-    try:
-        import sphinx_revealjs
-
-        candidates.append(Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs")
-    except ImportError:
-        pass
-    for folder in candidates:
-        if (folder / "dist" / "reveal.js").is_file():
-            return folder
-    raise FileNotFoundError(
-        "the slides need a local copy of reveal.js: install the package that ships one "
-        "(pip install -c constraints.txt sphinx-revealjs) or set COURSE_REVEAL_DIR to a reveal.js folder "
-        f"(one with dist/reveal.js); looked in {[str(c) for c in candidates] or 'no folder'}")
+        raise FileNotFoundError(f"COURSE_REVEAL_DIR={folder} has no dist/reveal.js: point it at a reveal.js "
+                                "folder (its dist/ and plugin/), or unset it to use the copy in course_lib")
+    raise FileNotFoundError(f"the copy of reveal.js that ships with course_lib is missing ({folder}): "
+                            "reinstall course_lib, or set COURSE_REVEAL_DIR to a reveal.js folder")
 
 
 # ---- Markdown: math and links -------------------------------------------------------------------------
@@ -164,7 +166,10 @@ def _prepare(nb, link_suffix: str, present: set[str], slides: bool):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if _WIDGET in data:
-                output["data"] = {"text/html": _WIDGET_NOTE}
+                picture = data.get("image/png")
+                picture = "".join(picture) if isinstance(picture, list) else picture
+                output["data"] = {"text/html": _WIDGET_PICTURE.format(picture.replace("\n", "")) if picture
+                                  else _WIDGET_NOTE}
             for mime, pattern in (("text/markdown", _NOTEBOOK_LINK), ("text/html", _NOTEBOOK_HREF)):
                 if mime in data:
                     text = "".join(data[mime]) if isinstance(data[mime], list) else data[mime]
@@ -195,12 +200,9 @@ def _copy_reveal(out_dir: Path) -> None:
         raise FileNotFoundError(f"the reveal.js folder {source} lacks {', '.join(missing)}; point COURSE_REVEAL_DIR "
                                 "at a complete reveal.js 4 or 5 (its dist/ and plugin/ folders)")
     for name in _REVEAL_FILES:
-        src, dst = source / name, target / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, dirs_exist_ok=True)
-        else:
-            shutil.copy2(src, dst)
+        src = source / name
+        for path in sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]:
+            write_atomic(target / path.relative_to(source), path.read_bytes())
 
 
 def _index_page(title: str, intro: str, rows: list[tuple[str, str, str | None, str]]) -> str:
@@ -252,12 +254,12 @@ def build_slides(paths, out_dir) -> list[Path]:
         nb = _prepare(nbformat.read(path, as_version=4), ".slides.html", present, slides=True)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         written[path.stem] = out_dir / f"{path.stem}.slides.html"
-        written[path.stem].write_text(body, encoding="utf-8")
+        write_atomic(written[path.stem], body.encode("utf-8"))
     index = out_dir / "index.html"
-    index.write_text(_index_page("Embedding Layers, Hands-On: slides",
-                                 "One deck per lesson; arrows move, <kbd>S</kbd> opens the speaker notes "
-                                 "(the lesson's notes for instructors), <kbd>Esc</kbd> shows all slides.",
-                                 _rows(written)), encoding="utf-8")
+    write_atomic(index, _index_page("Embedding Layers, Hands-On: slides",
+                                    "One deck per lesson; arrows move, <kbd>S</kbd> opens the speaker notes "
+                                    "(the lesson's notes for instructors), <kbd>Esc</kbd> shows all slides.",
+                                    _rows(written)).encode("utf-8"))
     return [*written.values(), index]
 
 
@@ -283,10 +285,10 @@ def build_site(paths, out_dir) -> list[Path]:
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem},
                                                              "course_nav": f'<nav class="course-nav">{" ".join(links)}</nav>'})
         written[path.stem] = out_dir / f"{path.stem}.html"
-        written[path.stem].write_text(body, encoding="utf-8")
+        write_atomic(written[path.stem], body.encode("utf-8"))
     index = out_dir / "index.html"
-    index.write_text(_index_page("Embedding Layers, Hands-On",
-                                 "PyTorch's embedding layers taken apart, one executed notebook per lesson. To run "
-                                 "them yourself, clone the course and <code>make lab</code>.", _rows(written)),
-                     encoding="utf-8")
+    write_atomic(index, _index_page("Embedding Layers, Hands-On",
+                                    "PyTorch's embedding layers taken apart, one executed notebook per lesson. To run "
+                                    "them yourself, clone the course and <code>make lab</code>.",
+                                    _rows(written)).encode("utf-8"))
     return [*written.values(), index]
