@@ -13,6 +13,8 @@ Introduced in notebooks/06_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
+import dataclasses
+import io
 import math
 import os
 import time
@@ -23,6 +25,7 @@ import torch
 from .data import DATA_DIR, load_corpus, load_vocab
 from .models import TinyLM, TinyLMConfig
 from .vocab import Vocab
+from ._util import write_atomic
 
 __all__ = ["CHECKPOINT", "EOS", "encode_corpus", "lm_vocab", "load_tiny_lm", "pretrain_tiny_lm",
            "save_tiny_lm"]
@@ -134,22 +137,46 @@ def pretrain_tiny_lm(config: TinyLMConfig | None = None, *, num_steps: int = 250
     return model, summary
 
 
-def save_tiny_lm(path: str | os.PathLike, model: TinyLM, vocab: Vocab, summary: dict | None = None) -> Path:
+def save_tiny_lm(path: str | os.PathLike, model: TinyLM, vocab: Vocab, summary: dict | None = None, *,
+                 overwrite: bool = False) -> Path:
     """Write ``model`` (state_dict, config, vocabulary, training summary) for ``torch.load(weights_only=True)``.
+
+    The file appears whole or not at all (a temporary file, then ``os.replace``), so a failed
+    write never destroys the checkpoint it was replacing; an existing file is replaced only
+    with ``overwrite=True``.
 
     Introduced in notebooks/06_soft_prompts.ipynb.
     """
     if len(vocab) != model.config.vocab_size:
         raise ValueError(f"vocab has {len(vocab)} words but the model's vocab_size is {model.config.vocab_size}")
     path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save {path}: no folder {path.parent}; create it first")
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if k != "lm_head.weight"}  # tied
+    buffer = io.BytesIO()
     torch.save({"format": _FORMAT, "version": 1, "config": dict(vars(model.config)), "tokens": vocab.tokens,
-                "state_dict": state, "summary": dict(summary or {})}, path)
+                "state_dict": state, "summary": dict(summary or {})}, buffer)
+    write_atomic(path, buffer.getvalue())
     return path
+
+
+def _retrain(path: Path) -> str:
+    """The command that writes ``path`` again."""
+    return "python -m course_lib train-tinylm" + ("" if path.resolve() == CHECKPOINT.resolve() else f" --out {path}")
+
+
+def _broken(path: Path, reason: str) -> ValueError:
+    return ValueError(f"{path}: {reason}; re-create it with `{_retrain(path)} --force` (about 2 min)")
 
 
 def load_tiny_lm(path: str | os.PathLike = CHECKPOINT, *, map_location=None) -> tuple[TinyLM, Vocab]:
     """Read a checkpoint written by :func:`save_tiny_lm`: the model in eval mode and its vocabulary.
+
+    Everything is checked before a model is returned (the config's keys and values, the
+    vocabulary against ``config.vocab_size``, every tensor's name and shape, finite values);
+    an error names the file and the command that re-creates it.
 
     Examples::
 
@@ -161,11 +188,43 @@ def load_tiny_lm(path: str | os.PathLike = CHECKPOINT, *, map_location=None) -> 
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; `python -m course_lib train-tinylm` re-trains it (about 2 min)")
-    ckpt = torch.load(path, map_location=map_location or "cpu", weights_only=True)
+        raise FileNotFoundError(f"{path} is missing; `{_retrain(path)}` re-trains it (about 2 min)")
+    try:
+        ckpt = torch.load(path, map_location=map_location or "cpu", weights_only=True)
+    except Exception as err:  # not a torch file, a truncated one, or a pickle weights_only refuses
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        raise _broken(path, f"not a readable TinyLM checkpoint (torch.load: {first})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != _FORMAT:
-        raise ValueError(f"{path} is not a TinyLM checkpoint written by course_lib.lm.save_tiny_lm")
-    model = TinyLM(TinyLMConfig(**ckpt["config"]))
-    state = dict(ckpt["state_dict"], **{"lm_head.weight": ckpt["state_dict"]["wte.weight"]})
-    model.load_state_dict(state)  # strict: a missing or misshapen tensor raises, nothing loads half-way
-    return model.eval(), Vocab(ckpt["tokens"])
+        raise _broken(path, "not a TinyLM checkpoint written by course_lib.lm.save_tiny_lm")
+    config, tokens, state = ckpt.get("config"), ckpt.get("tokens"), ckpt.get("state_dict")
+    fields = {f.name for f in dataclasses.fields(TinyLMConfig)}
+    if not isinstance(config, dict):
+        raise _broken(path, f"its config must be a dict of TinyLMConfig's fields; got {type(config).__name__}")
+    missing, unknown = sorted(fields - set(config)), sorted(map(str, set(config) - fields))
+    if missing or unknown:
+        raise _broken(path, "its config does not match TinyLMConfig" + (f": missing {missing}" if missing else "")
+                      + (f"{',' if missing else ':'} unknown {unknown}" if unknown else ""))
+    try:
+        config = TinyLMConfig(**config)
+        vocab = Vocab(tokens) if isinstance(tokens, list) else None
+    except (TypeError, ValueError) as err:
+        raise _broken(path, str(err)) from None
+    if vocab is None:
+        raise _broken(path, f"its tokens must be a list of words; got {type(tokens).__name__}")
+    if len(vocab) != config.vocab_size:
+        raise _broken(path, f"its vocabulary has {len(vocab)} words but its config says vocab_size="
+                            f"{config.vocab_size}")
+    if not isinstance(state, dict) or not isinstance(state.get("wte.weight"), torch.Tensor):
+        raise _broken(path, "its state_dict has no wte.weight tensor")
+    for name, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise _broken(path, f"state_dict[{name!r}] is a {type(tensor).__name__}, not a tensor")
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise _broken(path, f"state_dict[{name!r}] has {int((~torch.isfinite(tensor)).sum())} NaN or "
+                                "infinite value(s)")
+    model = TinyLM(config)
+    try:  # strict: a missing, unknown or misshapen tensor raises, nothing loads half-way
+        model.load_state_dict(dict(state, **{"lm_head.weight": state["wte.weight"]}))
+    except RuntimeError as err:
+        raise _broken(path, " ".join(str(err).split())[:300]) from None
+    return model.eval(), vocab

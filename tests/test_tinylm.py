@@ -101,3 +101,68 @@ def test_shipped_checkpoint_predicts_the_corpus():
     next_word = vocab.decode(model(input_ids=ids).logits[0, -1].topk(5).indices)
     from course_lib.toyworld import CATEGORIES
     assert set(next_word) & set(CATEGORIES["meals"]), next_word
+
+
+def _checkpoint(tmp_path, model):
+    from course_lib.lm import save_tiny_lm
+    from course_lib.vocab import Vocab
+
+    vocab = Vocab(["<pad>", "<unk>"] + [f"w{i}" for i in range(V - 2)])
+    return save_tiny_lm(tmp_path / "lm.pt", model, vocab)
+
+
+@pytest.mark.parametrize("damage, match", [
+    (lambda c: c["config"].pop("d_ff"), r"config does not match TinyLMConfig: missing \['d_ff'\]"),
+    (lambda c: c["config"].update(width=3), r"config does not match TinyLMConfig: unknown \['width'\]"),
+    (lambda c: c["config"].update(n_heads=3), "d_model=16 must be divisible by n_heads=3"),
+    (lambda c: c["tokens"].pop(), f"vocabulary has {V - 1} words but its config says vocab_size={V}"),
+    (lambda c: c.update(tokens="w0 w1"), "tokens must be a list of words; got str"),
+    (lambda c: c["state_dict"]["wte.weight"].__setitem__((3, 1), float("nan")),
+     r"state_dict\['wte.weight'\] has 1 NaN or infinite value"),
+    (lambda c: c["state_dict"].pop("ln_f.bias"), "Missing key.*ln_f.bias"),
+    (lambda c: c["state_dict"].update({"wte.weight": torch.zeros(V, D + 1)}), "size mismatch for wte.weight"),
+    (lambda c: c.update(format="other"), "not a TinyLM checkpoint written by course_lib.lm.save_tiny_lm"),
+])
+def test_load_checks_what_it_loads_and_names_the_file(tmp_path, model, damage, match):
+    from course_lib.lm import load_tiny_lm
+
+    path = _checkpoint(tmp_path, model)
+    ckpt = torch.load(path, weights_only=True)
+    damage(ckpt)
+    torch.save(ckpt, path)
+    with pytest.raises(ValueError, match=match) as caught:
+        load_tiny_lm(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and message.endswith(
+        f"re-create it with `python -m course_lib train-tinylm --out {path} --force` (about 2 min)")
+    assert "\n" not in message
+
+
+def test_load_names_the_file_for_garbage_and_truncated_checkpoints(tmp_path, model):
+    from course_lib.lm import load_tiny_lm
+
+    path = _checkpoint(tmp_path, model)
+    path.write_bytes(path.read_bytes()[:2000])                          # a half-written file
+    with pytest.raises(ValueError, match=r"lm.pt: not a readable TinyLM checkpoint \(torch.load: "):
+        load_tiny_lm(path)
+    path.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match=r"lm.pt: not a readable TinyLM checkpoint"):
+        load_tiny_lm(path)
+
+
+def test_save_never_replaces_unasked_and_a_failed_write_keeps_the_old_checkpoint(tmp_path, model, monkeypatch):
+    from course_lib.lm import load_tiny_lm, save_tiny_lm
+
+    path = _checkpoint(tmp_path, model)
+    before = path.read_bytes()
+    _, vocab = load_tiny_lm(path)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        save_tiny_lm(path, model, vocab)
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", fail)
+    with pytest.raises(OSError, match=f"cannot write {path}: No space left on device"):
+        save_tiny_lm(path, model, vocab, {"run": 2}, overwrite=True)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["lm.pt"]
