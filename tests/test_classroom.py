@@ -233,3 +233,22 @@ def test_decks_of_notebooks_without_slide_metadata_split_cells_at_headings():
     assert sum(h.startswith("### ") for h in headings) >= 2
     assert len([c for c in split.cells if c.cell_type == "code"]) == len([c for c in nb.cells if c.cell_type == "code"])
     assert "\n".join(c.source for c in split.cells).replace("\n", "") == "\n".join(c.source for c in nb.cells).replace("\n", "")
+
+
+def test_a_failed_student_write_leaves_the_old_copy_whole_and_no_temporary_file(tmp_path, monkeypatch):
+    paths = NOTEBOOKS[:2]
+    make_student_copies(paths, tmp_path)
+    stale = tmp_path / paths[1].name
+    stale.write_text(stale.read_text().replace("your answer here", "an old copy"))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", fail)
+    with pytest.raises(OSError, match=f"cannot write {stale}: No space left on device"):
+        make_student_copies(paths, tmp_path, force=True)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before    # no half notebook, no temp file
+    monkeypatch.undo()
+    report = make_student_copies(paths, tmp_path, force=True)              # the next run is not fooled
+    assert report["written"] == [stale] and "an old copy" not in stale.read_text()

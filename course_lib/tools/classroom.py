@@ -15,6 +15,8 @@ import copy
 import re
 from pathlib import Path
 
+from .._util import write_atomic
+
 __all__ = ["SETUP_CELL", "STUB", "StudentCopies", "apply_setup_cell", "make_student_copies", "set_slide_metadata",
            "setup_cell_problem", "slide_types", "solution_only_names", "split_at_headings", "student_notebook"]
 
@@ -197,7 +199,9 @@ def make_student_copies(paths, out_dir, *, force: bool = False) -> StudentCopies
     """Write :func:`student_notebook` copies of ``paths`` into ``out_dir``.
 
     A copy that already exists and differs from a fresh one is skipped (an instructor may have
-    edited it) unless ``force=True``; one that is identical is left as it is.
+    edited it) unless ``force=True``; one that is identical is left as it is. Each copy is
+    written whole or not at all (a temporary file, then ``os.replace``): a failed write leaves
+    the old copy, or none, never half a notebook.
 
     Returns:
         StudentCopies: the ``written``, ``unchanged`` and ``skipped`` paths.
@@ -217,7 +221,7 @@ def make_student_copies(paths, out_dir, *, force: bool = False) -> StudentCopies
             if not force:
                 report["skipped"].append(target)
                 continue
-        target.write_text(text, encoding="utf-8")
+        write_atomic(target, text.encode("utf-8"))  # whole or not at all: half a copy would later look "edited"
         report["written"].append(target)
     return report
 

@@ -3,10 +3,69 @@ slides | site | setup-cell | train-tinylm | prompt-study``."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 __all__ = ["main"]
+
+
+# ---------------------------------------------------------------- argument checks, before any long work
+def _fail(prog: str, message: str) -> NoReturn:
+    """A user's mistake: one line on stderr naming the argument and the value, exit status 2, no traceback."""
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _cannot_write_in(folder: Path) -> str | None:
+    """Why no file can be created in ``folder`` (tried for real: permissions, a read-only disk), or None."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+    except OSError as err:
+        return err.strerror or str(err)
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def _check_out_file(prog: str, option: str, path: Path, *, force: bool | None = None) -> None:
+    """``path`` can be written: not a folder, its folder exists and takes files; an existing file needs --force
+    (``force=None``: the command replaces its output anyway)."""
+    if path.is_dir():
+        _fail(prog, f"{option} {path} is a folder; give a file path, e.g. {option} {path / 'out'}")
+    if not path.parent.is_dir():
+        _fail(prog, f"{option} {path}: the folder {path.parent} does not exist; create it first "
+                    f"(mkdir -p {path.parent}) or pick another {option}")
+    reason = _cannot_write_in(path.parent)
+    if reason:
+        _fail(prog, f"{option} {path}: cannot write in {path.parent} ({reason}); pick another {option}")
+    if force is False and path.exists():
+        _fail(prog, f"{option} {path} exists; pass --force to replace it, or another {option}")
+
+
+def _check_out_folder(prog: str, option: str, folder: Path) -> None:
+    """``folder`` is a folder that takes files, or can be created where its nearest existing parent takes files."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "is a file" if existing == folder else f"is inside {existing}, which is a file"
+        _fail(prog, f"{option} {folder} {where}; give a folder")
+    reason = _cannot_write_in(existing)
+    if reason:
+        _fail(prog, f"{option} {folder}: cannot write in {existing} ({reason}); pick another {option}")
+
+
+def _write_notebook(nb, path: Path) -> None:
+    """Replace a notebook whole or not at all (a failed write must not leave half a lesson)."""
+    import nbformat
+
+    from .._util import write_atomic
+
+    text = nbformat.writes(nb)
+    write_atomic(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
 def _doctor(args) -> int:
@@ -37,12 +96,12 @@ def _make_data(args) -> int:
 def _notebooks(args) -> int:
     import nbformat
 
-    from .nbtools import clean, list_notebooks, refresh
+    from .nbtools import clean, refresh
 
-    paths = args.paths or list_notebooks()
+    paths = _notebook_paths(args, "notebooks")
     if args.clean_only:
         for path in paths:
-            nbformat.write(clean(nbformat.read(path, as_version=4)), path)
+            _write_notebook(clean(nbformat.read(path, as_version=4)), path)
             print(f"cleaned {path}")
         return 0
     refresh(paths)
@@ -62,20 +121,38 @@ def _default_out(name: str) -> Path:
     return NOTEBOOK_DIR.parent / "build" / name
 
 
-def _notebook_paths(args) -> list[Path]:
+def _notebook_paths(args, command: str) -> list[Path]:
+    """The notebooks named on the command line (default: every lesson), each an existing, readable .ipynb file."""
+    import nbformat
+
     from .nbtools import list_notebooks
 
-    paths = args.paths or list_notebooks()
-    missing = [p for p in paths if not Path(p).is_file()]
-    if missing:
-        raise SystemExit(f"no such notebook: {missing[0]}")
-    return [Path(p) for p in paths]
+    prog = f"python -m course_lib {command}"
+    for path in map(Path, args.paths or ()):
+        if not path.is_file():
+            _fail(prog, f"no such notebook: {path}" + (" (a folder; name the .ipynb files in it)" if path.is_dir()
+                                                        else ""))
+        if path.suffix != ".ipynb":
+            _fail(prog, f"{path} is not a notebook (.ipynb)")
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as err:  # damaged JSON, not a notebook, unreadable
+            reason = " ".join(str(err).split())[:120] or type(err).__name__
+            _fail(prog, f"{path} is not a readable notebook ({reason})")
+    return [Path(p) for p in args.paths or list_notebooks()]
+
+
+def _out_folder(args, command: str) -> Path:
+    """``--out`` (default: ``build/<command>``), checked to take files before any notebook is read."""
+    out = args.out or _default_out(command)
+    _check_out_folder(f"python -m course_lib {command}", "--out", out)
+    return out
 
 
 def _student(args) -> int:
     from .classroom import make_student_copies
 
-    report = make_student_copies(_notebook_paths(args), args.out or _default_out("student"), force=args.force)
+    report = make_student_copies(_notebook_paths(args, "student"), _out_folder(args, "student"), force=args.force)
     print(report)
     return 0
 
@@ -86,14 +163,14 @@ def _slides(args) -> int:
     from .classroom import set_slide_metadata
     from .publish import build_slides
 
-    paths = _notebook_paths(args)
+    paths = _notebook_paths(args, "slides")
     if args.set_metadata:
         for path in paths:
-            nbformat.write(set_slide_metadata(nbformat.read(path, as_version=4)), path)
+            _write_notebook(set_slide_metadata(nbformat.read(path, as_version=4)), path)
             print(f"set slide types in {path}")
         return 0
     try:
-        written = build_slides(paths, args.out or _default_out("slides"))
+        written = build_slides(paths, _out_folder(args, "slides"))
     except FileNotFoundError as err:
         raise SystemExit(str(err)) from None
     for path in written:
@@ -104,7 +181,7 @@ def _slides(args) -> int:
 def _site(args) -> int:
     from .publish import build_site
 
-    for path in build_site(_notebook_paths(args), args.out or _default_out("site")):
+    for path in build_site(_notebook_paths(args, "site"), _out_folder(args, "site")):
         print(f"wrote {path}")
     return 0
 
@@ -115,7 +192,7 @@ def _setup_cell(args) -> int:
     from .classroom import apply_setup_cell, setup_cell_problem
 
     problems = 0
-    for path in _notebook_paths(args):
+    for path in _notebook_paths(args, "setup-cell"):
         nb = nbformat.read(path, as_version=4)
         problem = setup_cell_problem(nb)
         if problem is None:
@@ -124,7 +201,7 @@ def _setup_cell(args) -> int:
             problems += 1
             print(f"PROBLEM  {path}: {problem}")
         else:
-            nbformat.write(apply_setup_cell(nb), path)
+            _write_notebook(apply_setup_cell(nb), path)
             print(f"updated  {path} (re-run it: python -m course_lib notebooks {path})")
     return 1 if problems else 0
 
@@ -142,11 +219,17 @@ def _train_tinylm(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the init and the batches (default: 0)")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     args = parser.parse_args(argv)
-    if args.out.exists() and not args.force:
-        parser.error(f"{args.out} exists; pass --force to replace it, or --out to write elsewhere")
+    if args.steps < 1:
+        _fail(parser.prog, f"--steps must be >= 1; got {args.steps}")
+    if args.seed < 0:
+        _fail(parser.prog, f"--seed must be >= 0; got {args.seed}")
+    _check_out_file(parser.prog, "--out", args.out, force=args.force)  # now, not after 2 minutes of training
     torch.set_num_threads(1)  # small ops: one thread is fastest and reproducible (see TESTING_FACTS)
     model, summary = pretrain_tiny_lm(num_steps=args.steps, seed=args.seed)
-    path = save_tiny_lm(args.out, model, lm_vocab(), summary)
+    try:
+        path = save_tiny_lm(args.out, model, lm_vocab(), summary, overwrite=args.force)
+    except OSError as err:  # the disk filled up during training: the old checkpoint is still whole
+        raise SystemExit(f"{parser.prog}: error: {err}; {args.out} was left as it was") from None
     print(f"held-out loss {summary['heldout_loss']:.3f}; wrote {path} ({path.stat().st_size / 1e6:.2f} MB) "
           f"in {summary['seconds']:.0f} s")
     return 0
@@ -163,6 +246,13 @@ def _prompt_study(argv: list[str]) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where to write (default: {RESULTS})")
     args = parser.parse_args(argv)
+    for option, values in (("--tasks", args.tasks), ("--seeds", args.seeds)):
+        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if repeated is not None:
+            _fail(parser.prog, f"{option} {' '.join(map(str, values))}: {repeated} repeats; give each once")
+    if min(args.seeds) < 0:
+        _fail(parser.prog, f"--seeds must be >= 0; got {min(args.seeds)}")
+    _check_out_file(parser.prog, "--out", args.out)  # now, not after 10 minutes of runs
     torch.set_num_threads(1)  # as the notebook on a 2-core machine: the file's rows are what it reproduces
     rows = run_study(args.tasks, args.seeds, out=args.out)
     summary = summarize(rows)
