@@ -1,46 +1,12 @@
-"""Grading a class: run every submitted notebook and report who answered what.
+"""Running one submission, and a class of them: recognise the lesson, run a copy in a fresh kernel,
+read back what the learner's checks said.
 
-``python -m course_lib grade SUBMISSION.ipynb... [--out grades.csv] [--timeout SECONDS] [--jobs N]``
-
-How one submission is graded:
-
-1. It is read and recognised: a Jupyter notebook (nbformat 4, or older and upgraded) that
-   imports one lesson's exercises (``from course_lib.exercises import lesson01 as ex``). A file
-   that is not one (truncated JSON, another kind of file, no exercises, an unknown lesson) is
-   ``invalid``, with the reason, and is not run.
-2. A byte-for-byte copy in a temporary folder runs top to bottom in a fresh kernel of this
-   Python environment, from that folder; the submitted file is only read. The kernel has
-   ``COURSE_GRADING_LOG`` set, so each ``ex.qN.check(answer)`` and ``ex.qN.solution()`` appends
-   a line to a log (see :class:`course_lib.exercises.Exercise`): the grade is what the learner's
-   own checks said, the same verdicts the learner saw. The runner logs each cell it starts and
-   each error. A learner's exception does not stop the run: later exercises still count.
-3. A run that is still going at the time limit is stopped (the kernel and everything it
-   started are killed): status ``timeout``; what was logged before stays. A kernel that dies
-   (a crash, ``os._exit``, running out of memory) gives ``error``.
-4. Each exercise of the lesson gets the last verdict of its check: ``correct``, ``incorrect``
-   (with the check's message, or the exception the learner's answer cell raised),
-   ``unanswered`` (the check said the answer is still ``...``, or no check of it ran) or
-   ``not reached`` (the run stopped before its check, or inside its cell). Whether the
-   learner's notebook displayed the exercise's solution before that verdict is recorded too.
-
-A submission's failure never stops the others; submissions run in parallel (``--jobs``). Each
-runs in a small runner process that drives its kernel with ``jupyter_client`` (a dependency of
-``ipykernel``) without importing ``course_lib`` (and torch): a submission costs about one kernel
-start more than the lesson itself.
-
-Grading runs the learners' code with your permissions: grade on a machine and account where
-that is acceptable. It is not a defence against cheating: a learner's code can write to the
-log, and a hidden solution (:meth:`Exercise.hide_solutions`) can be shown again. A solution
-displayed and then deleted from the notebook leaves no trace in a top-to-bottom run.
+Part of :mod:`course_lib.tools.grading`.
 
 Introduced in INSTRUCTORS.md.
 """
 from __future__ import annotations
 
-import argparse
-import csv
-import html
-import io
 import json
 import math
 import os
@@ -51,24 +17,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from .._util import is_int, is_number
 
-__all__ = ["DEFAULT_TIMEOUT", "EXERCISE_STATUSES", "STATUSES", "Answer", "Submission", "default_jobs", "grade",
-           "identify_lesson", "lesson_exercises", "main", "read_notebook", "summarize", "write_csv", "write_html"]
 
-#: Seconds a submission may run (kernel start included) before it is stopped as a ``timeout``.
-#: Every lesson runs in under 45 s on a 2-core CPU; the margin covers a busy machine.
-DEFAULT_TIMEOUT = 180.0
-#: A submission's ``status``: run to the end, stopped at the time limit, kernel died, not gradable.
-STATUSES = ("ok", "timeout", "error", "invalid")
-#: An exercise's status in a submission.
-EXERCISE_STATUSES = ("correct", "incorrect", "unanswered", "not reached")
-#: The environment variable :class:`course_lib.exercises.Exercise` logs to (``Exercise.GRADING_LOG_ENV``).
-GRADING_LOG_ENV = "COURSE_GRADING_LOG"
+from ..._util import is_int, is_number
+from .report import write_csv, write_html
+from .results import DEFAULT_TIMEOUT, EXERCISE_STATUSES, GRADING_LOG_ENV, Answer, Submission, exercise_order
+
+__all__ = ["default_jobs", "expand_paths", "grade", "identify_lesson", "lesson_exercises", "read_notebook"]
 
 _LESSON_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+course_lib\.exercises[ \t]+import[ \t]+\(?[ \t]*(lesson\d+)\b"
                             r"|from[ \t]+course_lib\.exercises\.(lesson\d+)[ \t]+import\b"
@@ -76,81 +34,6 @@ _LESSON_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+course_lib\.exercises[ \t]+imp
 _CHECK_CALL = re.compile(r"\.(q\d+)\.check\(")
 _STOP_GRACE = 5.0     # seconds a runner gets to stop its kernel after SIGTERM
 _CRASH_TEXT = 200     # characters of a learner's exception kept in a message
-
-
-# ---- results -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Answer:
-    """One exercise of one submission: what the learner's own check said.
-
-    Args:
-        status (str): one of :data:`EXERCISE_STATUSES`.
-        message (str, optional): the check's message for ``incorrect`` (or the exception the
-            answer cell raised), where the run stopped for ``not reached``. Default: ``""``.
-        solution_shown_before (bool, optional): the notebook displayed this exercise's solution
-            before the verdict. Default: ``False``.
-
-    Examples::
-
-        >>> str(Answer("incorrect", "your count is 13, which is too small."))
-        'incorrect: your count is 13, which is too small.'
-        >>> str(Answer("correct", solution_shown_before=True))
-        'correct (solution shown first)'
-
-    Introduced in INSTRUCTORS.md.
-    """
-
-    status: str
-    message: str = ""
-    solution_shown_before: bool = False
-
-    def __str__(self) -> str:  # the CSV cell
-        text = self.status + (" (solution shown first)" if self.solution_shown_before else "")
-        return f"{text}: {self.message}" if self.message else text
-
-
-@dataclass
-class Submission:
-    """One graded submission: a row of ``grades.csv``.
-
-    Args:
-        submission (str): the path as given.
-        lesson (str, optional): the lesson module it imports, e.g. ``"lesson01"``. Default: ``""``.
-        status (str, optional): one of :data:`STATUSES`. Default: ``"ok"``.
-        answers (dict, optional): exercise name -> :class:`Answer`, in the lesson's order.
-        detail (str, optional): why a run was not ``ok`` (or not graded). Default: ``""``.
-        seconds (float, optional): wall time of the run. Default: ``0.0``.
-
-    ``score`` is the number of ``correct`` answers and ``max_score`` the number of exercises of the
-    lesson; both are ``None`` for an ``invalid`` submission.
-
-    Introduced in INSTRUCTORS.md.
-    """
-
-    submission: str
-    lesson: str = ""
-    status: str = "ok"
-    answers: dict[str, Answer] = field(default_factory=dict)
-    detail: str = ""
-    seconds: float = 0.0
-
-    @property
-    def score(self) -> int | None:
-        return None if self.status == "invalid" else sum(a.status == "correct" for a in self.answers.values())
-
-    @property
-    def max_score(self) -> int | None:
-        return None if self.status == "invalid" else len(self.answers)
-
-    def row(self, exercises) -> dict[str, str]:
-        """The CSV row: ``submission, lesson, status, score, max_score``, one column per name in
-        ``exercises`` (empty where this lesson has no such exercise), ``detail``."""
-        row = {"submission": self.submission, "lesson": self.lesson, "status": self.status,
-               "score": "" if self.score is None else str(self.score),
-               "max_score": "" if self.max_score is None else str(self.max_score)}
-        row.update({name: str(self.answers[name]) if name in self.answers else "" for name in exercises})
-        row["detail"] = self.detail
-        return row
 
 
 # ---- recognising a submission --------------------------------------------------------------------------
@@ -221,11 +104,6 @@ def identify_lesson(nb) -> str:
     return found[0]
 
 
-def _exercise_order(name: str):
-    match = re.fullmatch(r"q(\d+)", name)
-    return (0, int(match.group(1)), name) if match else (1, 0, name)
-
-
 def lesson_exercises(lesson: str) -> list[str]:
     """The names of ``lesson``'s exercises, in order (``["q1", "q2", ...]``).
 
@@ -250,12 +128,12 @@ def lesson_exercises(lesson: str) -> list[str]:
         if err.name != name:
             raise
         raise ValueError(f"no lesson recognised: course_lib.exercises has no {lesson}") from None
-    from ..exercises import Exercise
+    from ...exercises import Exercise
 
     names = {value.name for value in vars(module).values() if isinstance(value, Exercise)}
     if not names:
         raise ValueError(f"no lesson recognised: course_lib.exercises.{lesson} defines no exercises")
-    return sorted(names, key=_exercise_order)
+    return sorted(names, key=exercise_order)
 
 
 # ---- running one submission ----------------------------------------------------------------------------
@@ -538,7 +416,7 @@ def default_jobs(num_cpus: int | None = None) -> int:
     return max(1, min(4, int(num_cpus)))
 
 
-def _expand(paths) -> list[tuple[Path, str]]:
+def expand_paths(paths) -> list[tuple[Path, str]]:
     """Paths as given, a folder standing for the notebooks in it; duplicates once."""
     seen, out = set(), []
     for given in paths:
@@ -599,7 +477,7 @@ def grade(paths, *, timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None, o
     jobs = default_jobs() if jobs is None else jobs
     if not is_int(jobs) or jobs < 1:
         raise ValueError(f"jobs must be a positive int; got {jobs!r}")
-    prepared = [_prepare(path, label) for path, label in _expand(paths)]
+    prepared = [_prepare(path, label) for path, label in expand_paths(paths)]
     rows: list[Submission | None] = [p.row if p.nb is None else None for p in prepared]
     todo = [i for i, row in enumerate(rows) if row is None]
     total, done, runs_done, start = len(prepared), 0, 0, time.monotonic()
@@ -632,243 +510,3 @@ def grade(paths, *, timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None, o
     return rows
 
 
-# ---- reports -------------------------------------------------------------------------------------------
-def _all_exercises(rows) -> list[str]:
-    return sorted({name for row in rows for name in row.answers}, key=_exercise_order)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_csv(rows, path) -> Path:
-    """Write ``grades.csv``: one row per submission.
-
-    Columns: ``submission``, ``lesson``, ``status`` (:data:`STATUSES`), ``score``, ``max_score``,
-    one per exercise (``q1``, ``q2`` ...: ``str(Answer)``, empty where the lesson has no such
-    exercise or the submission was ``invalid``) and ``detail`` (why a run was not ``ok``).
-
-    Returns:
-        Path: ``path``.
-
-    Introduced in INSTRUCTORS.md.
-    """
-    exercises = _all_exercises(rows)
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, ["submission", "lesson", "status", "score", "max_score", *exercises, "detail"])
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row.row(exercises))
-    _write_atomic(Path(path), buffer.getvalue())
-    return Path(path)
-
-
-def _by_lesson(rows) -> dict[str, list[Submission]]:
-    lessons: dict[str, list[Submission]] = {}
-    for row in rows:
-        if row.status != "invalid" and row.answers:
-            lessons.setdefault(row.lesson, []).append(row)
-    return dict(sorted(lessons.items()))
-
-
-def _counts(rows, name: str) -> Counter:
-    return Counter(row.answers[name].status for row in rows if name in row.answers)
-
-
-def summarize(rows) -> str:
-    """The text summary: per lesson and exercise, how many got it right (and how the others did).
-
-    Examples::
-
-        >>> rows = [Submission("a.ipynb", "lesson00", answers={"q1": Answer("correct")}),
-        ...         Submission("b.ipynb", "lesson00", "timeout", {"q1": Answer("not reached")}),
-        ...         Submission("c.ipynb", status="invalid", detail="no such file")]
-        >>> print(summarize(rows))
-        lesson00: 2 graded (1 ok, 1 timeout); mean score 0.5 of 1
-          exercise right              incorrect  unanswered  not reached  solution first
-          q1       1/2     #####              0           0            1               0
-        not graded: c.ipynb: no such file
-
-    Introduced in INSTRUCTORS.md.
-    """
-    lines = []
-    for lesson, graded in _by_lesson(rows).items():
-        states = Counter(row.status for row in graded)
-        mean = sum(row.score for row in graded) / len(graded)
-        tally = ", ".join(f"{states[s]} {s}" for s in STATUSES if states[s])
-        lines.append(f"{lesson}: {len(graded)} graded ({tally}); mean score {mean:.1f} of {graded[0].max_score}")
-        lines.append(f"  {'exercise':<9}{'right':<19}{'incorrect':>9}{'unanswered':>12}{'not reached':>13}"
-                     f"{'solution first':>16}")
-        for name in _all_exercises(graded):
-            counts, n = _counts(graded, name), sum(name in row.answers for row in graded)
-            first = sum(row.answers[name].solution_shown_before for row in graded if name in row.answers)
-            right = f"{counts['correct']}/{n}"
-            bar = "#" * round(10 * counts["correct"] / n)
-            lines.append(f"  {name:<9}{right:<8}{bar:<11}{counts['incorrect']:>9}{counts['unanswered']:>12}"
-                         f"{counts['not reached']:>13}{first:>16}")
-    for row in rows:
-        if row.status == "invalid" or not row.answers:
-            lines.append(f"not graded: {row.submission}: {row.detail}")
-    return "\n".join(lines)
-
-
-_COLOURS = {"correct": "#1b7f3b", "incorrect": "#b3261e", "unanswered": "#9aa0a6", "not reached": "#dadce0"}
-_SYMBOLS = {"correct": "✓", "incorrect": "✗", "unanswered": "…", "not reached": "–"}
-
-
-def _chart(graded: list[Submission]) -> str:
-    """An inline SVG: one stacked bar per exercise (correct, incorrect, unanswered, not reached)."""
-    names = _all_exercises(graded)
-    left, width, bar, gap, top = 56, 440, 22, 10, 8
-    height = top + len(names) * (bar + gap) + 28
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" height="{height}" role="img" '
-             f'aria-label="Answers per exercise">']
-    for i, name in enumerate(names):
-        y = top + i * (bar + gap)
-        counts, n = _counts(graded, name), sum(name in row.answers for row in graded)
-        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{html.escape(name)}</text>')
-        x = float(left)
-        for status in EXERCISE_STATUSES:
-            w = width * counts[status] / n if n else 0
-            if w:
-                parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" fill="{_COLOURS[status]}">'
-                             f'<title>{html.escape(name)} {status}: {counts[status]} of {n}</title></rect>')
-            x += w
-        parts.append(f'<text x="{left + width + 8}" y="{y + 15}">{counts["correct"]}/{n} right</text>')
-    y = top + len(names) * (bar + gap) + 8
-    x = left
-    for status in EXERCISE_STATUSES:
-        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{_COLOURS[status]}"/>'
-                     f'<text x="{x + 16}" y="{y + 11}">{status}</text>')
-        x += 30 + 8 * len(status)
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-_CSS = """body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1100px}
-body{color:#202124}
-h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #dadce0}svg text{font:13px system-ui,sans-serif}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #dadce0;padding:3px 8px;text-align:left}
-td.a{text-align:center;color:#fff}td.correct{background:#1b7f3b}td.incorrect{background:#b3261e}
-td.unanswered{background:#9aa0a6}td.not-reached{background:#f1f3f4;color:#5f6368}.muted{color:#5f6368}
-ul.msgs{margin:.2em 0 .8em}"""
-
-
-def write_html(rows, path) -> Path:
-    """Write the HTML report: per lesson a bar chart of the answers to each exercise, the most common
-    wrong answers, and a table of submissions; then the submissions that were not graded.
-
-    One self-contained file (inline CSS and SVG, no script): it opens offline. Hover a cell for the
-    check's message.
-
-    Returns:
-        Path: ``path``.
-
-    Introduced in INSTRUCTORS.md.
-    """
-    esc = html.escape
-    parts = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Grades</title>',
-             f"<style>{_CSS}</style></head><body><h1>Grades</h1>",
-             f'<p class="muted">{len(rows)} submission(s), graded {esc(time.strftime("%Y-%m-%d %H:%M"))}. '
-             "✓ correct, ✗ incorrect, … unanswered, – not reached; * the solution was shown first. "
-             "Hover a cell for the check's message.</p>"]
-    for lesson, graded in _by_lesson(rows).items():
-        names = _all_exercises(graded)
-        states = Counter(row.status for row in graded)
-        parts.append(f"<h2>{esc(lesson)}</h2><p>{len(graded)} graded: "
-                     f"{esc(', '.join(f'{states[s]} {s}' for s in STATUSES if states[s]))}.</p>")
-        parts.append(_chart(graded))
-        wrong = []
-        for name in names:
-            messages = Counter(row.answers[name].message for row in graded
-                               if name in row.answers and row.answers[name].status == "incorrect")
-            if messages:
-                items = "".join(f"<li>{count} × {esc(message)}</li>" for message, count in messages.most_common(3))
-                wrong.append(f"<p><b>{esc(name)}</b></p><ul class=\"msgs\">{items}</ul>")
-        if wrong:
-            parts.append("<h3>Most common wrong answers</h3>" + "".join(wrong))
-        head = "".join(f"<th>{esc(n)}</th>" for n in names)
-        parts.append(f"<h3>Submissions</h3><table><tr><th>submission</th><th>status</th><th>score</th>{head}"
-                     "<th>detail</th></tr>")
-        for row in graded:
-            cells = []
-            for name in names:
-                answer = row.answers.get(name)
-                if answer is None:
-                    cells.append("<td></td>")
-                    continue
-                mark = _SYMBOLS[answer.status] + ("*" if answer.solution_shown_before else "")
-                cells.append(f'<td class="a {answer.status.replace(" ", "-")}" title="{esc(str(answer))}">'
-                             f"{esc(mark)}</td>")
-            parts.append(f"<tr><td>{esc(row.submission)}</td><td>{esc(row.status)}</td>"
-                         f"<td>{row.score}/{row.max_score}</td>{''.join(cells)}<td>{esc(row.detail)}</td></tr>")
-        parts.append("</table>")
-    failed = [row for row in rows if row.status == "invalid" or not row.answers]
-    if failed:
-        parts.append("<h2>Not graded</h2><table><tr><th>submission</th><th>status</th><th>why</th></tr>")
-        parts += [f"<tr><td>{esc(r.submission)}</td><td>{esc(r.status)}</td><td>{esc(r.detail)}</td></tr>"
-                  for r in failed]
-        parts.append("</table>")
-    parts.append("</body></html>\n")
-    _write_atomic(Path(path), "".join(parts))
-    return Path(path)
-
-
-# ---- command line --------------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
-    """``python -m course_lib grade SUBMISSION.ipynb... [--out grades.csv] [--timeout SECONDS] [--jobs N]``.
-
-    Grades the submissions (:func:`grade`), writes ``--out`` and the HTML report beside it, and
-    prints the summary (:func:`summarize`). Returns 0 once everything is graded, whatever the
-    grades; 2 (with a one-line error) for arguments it cannot use.
-
-    Introduced in INSTRUCTORS.md.
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m course_lib grade",
-        description="Run each submitted notebook top to bottom in a fresh kernel (in a temporary copy) and "
-                    "report, per learner and exercise, what the learner's own check said.")
-    parser.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
-                        help="submitted notebooks, or folders of them")
-    parser.add_argument("--out", type=Path, default=Path("grades.csv"),
-                        help="the CSV to write; the HTML report goes beside it (default: grades.csv)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"time limit per submission (default: {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help=f"submissions run at once (default: {default_jobs()} on this machine)")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    args = parser.parse_args(argv)
-    if not math.isfinite(args.timeout) or args.timeout <= 0:
-        parser.error(f"--timeout must be a positive number of seconds; got {args.timeout:g}")
-    if args.jobs is not None and args.jobs < 1:
-        parser.error(f"--jobs must be at least 1; got {args.jobs}")
-    if args.out.is_dir():
-        parser.error(f"--out names a folder ({args.out}); give the CSV file to write, e.g. {args.out / 'grades.csv'}")
-    if args.out.suffix.lower() != ".csv":
-        parser.error(f"--out should end in .csv; got {args.out}")
-    found = _expand(args.submissions)
-    if not found:
-        parser.error(f"no notebook found in {', '.join(map(str, args.submissions))}")
-    if not any(path.is_file() for path, _ in found):
-        parser.error(f"no such submission: {found[0][1]}" if len(found) == 1 else
-                     f"none of the {len(found)} submissions exists (the first: {found[0][1]})")
-    start = time.monotonic()
-    rows = grade(args.submissions, timeout=args.timeout, jobs=args.jobs, out=args.out, progress=not args.quiet)
-    print(summarize(rows))
-    print(f"graded {len(rows)} submission(s) in {(time.monotonic() - start) / 60:.1f} min; "
-          f"wrote {args.out} and {args.out.with_suffix('.html')}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
