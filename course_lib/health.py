@@ -17,7 +17,9 @@ from . import runtime
 
 __all__ = ["Check", "DoctorReport", "WidgetCheck", "doctor"]
 
-# The oldest versions the course is written for (pyproject.toml holds the same ranges).
+# The oldest versions the course is written for (pyproject.toml holds the same ranges and
+# requires-python; tests/test_health.py checks that they agree).
+_PYTHON = (3, 11, 5)
 _MINIMUM = {"torch": "2.2", "numpy": "1.24", "matplotlib": "3.7", "ipywidgets": "8.0", "tqdm": "4.60"}
 
 
@@ -113,16 +115,26 @@ def _data(data_dir: Path | None) -> Check:
 
     folder = Path(data_dir) if data_dir is not None else data.DATA_DIR
     if not folder.is_dir():
-        return Check("data", True, "no data/ folder (course_lib installed alone): data is generated on the fly")
-    problems = data.verify_data(folder)
+        return Check("data", False, f"the course's data folder {folder} is missing (lesson 06 cannot load its "
+                                    "model without it): reinstall course_lib, or in the repository run "
+                                    "`python -m course_lib make-data`")
+    problems = data.verify_data(folder, trained=True)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        return Check("data", False, f"{problems[0]}{more}; `python -m course_lib make-data` rebuilds data/")
-    return Check("data", True, f"{folder.name}/ matches data/SHA256SUMS")
+        again = " (or reinstall course_lib)" if folder == data.PACKAGED_DATA_DIR else ""
+        return Check("data", False, f"{problems[0]}{again}{more}")
+    where = "data/" if folder == data.REPO_DATA_DIR else str(folder)
+    count = len(data.read_checksums(folder)[0])
+    return Check("data", True, f"{where} holds all {count} course files (the corpus, lesson 06's model and "
+                               "results), each matching SHA256SUMS")
 
 
 def doctor(data_dir: str | Path | None = None) -> DoctorReport:
     """Check the environment: Python and package versions, the device, widgets, the data.
+
+    The data check covers every file the lessons read (the generated corpus files and lesson
+    06's model and results), wherever course_lib is installed, and names the file and the
+    command that re-creates it when one is missing or changed.
 
     Args:
         data_dir (str or Path, optional): the data folder to verify. Default: the
@@ -139,9 +151,9 @@ def doctor(data_dir: str | Path | None = None) -> DoctorReport:
 
     Introduced in notebooks/00_start_here.ipynb.
     """
-    py = ".".join(map(str, sys.version_info[:3]))
-    checks = [Check("python", sys.version_info >= (3, 10), py + ("" if sys.version_info >= (3, 10) else
-                                                                  " is too old; the course needs 3.10+"))]
+    py, new_enough = ".".join(map(str, sys.version_info[:3])), sys.version_info[:3] >= _PYTHON
+    need = ".".join(map(str, _PYTHON))
+    checks = [Check("python", new_enough, py if new_enough else f"{py} is too old; the course needs {need} or newer")]
     checks += [_package(name) for name in ("torch", "numpy", "matplotlib", "ipywidgets", "tqdm")]
     checks += [_device(), _widgets(), _data(data_dir)]
     return DoctorReport(checks)
@@ -177,4 +189,10 @@ class WidgetCheck:
         self.readout.value = f"nn.Embedding({v}, {embedding_dim}) stores {v} x {embedding_dim} = {v * embedding_dim} numbers."
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.box._repr_mimebundle_(**kwargs)
+        """The live widget; where widgets cannot run (GitHub, the static site, a front end without
+        the widget extension) a sentence saying so instead of ``VBox(children=...)``."""
+        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = ("[A slider and a sentence. If you read this instead of seeing them, widgets do not "
+                                "render in this front end: open the notebook in JupyterLab (make lab), or on Colab "
+                                "run google.colab.output.enable_custom_widget_manager() first.]")
+        return bundle

@@ -37,8 +37,12 @@ def test_regenerated_data_is_byte_identical_to_committed_data(fresh):
     """The checksum test: make-data on any machine writes exactly the committed bytes."""
     written = sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file())
     assert written == sorted(ALL_FILES)
-    for rel in ALL_FILES:
+    for rel in data.FILES:
         assert (fresh / rel).read_bytes() == (data.DATA_DIR / rel).read_bytes(), rel
+    # the committed SHA256SUMS also lists the trained files, which a fresh folder lacks
+    committed = (data.DATA_DIR / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+    assert (fresh / "SHA256SUMS").read_text(encoding="ascii").splitlines() == [
+        line for line in committed if line.split("  ", 1)[1] not in data.TRAINED]
     assert make_data.check_reproducible(data.DATA_DIR) == []
 
 
@@ -194,3 +198,68 @@ def test_loader_names_a_bad_tsv_line(scratch):
 
 def test_public_names_are_sorted():
     assert data.__all__ == sorted(data.__all__)
+
+
+# ----------------------------------------------------------------- every file the lessons read, wherever installed
+def test_committed_checksums_cover_the_trained_files_too():
+    """SHA256SUMS lists lesson 06's model and results beside the generated files."""
+    sums, problems = data.read_checksums(data.DATA_DIR)
+    assert problems == [] and set(sums) == {*data.FILES, *data.TRAINED}
+    assert data.verify_data(data.DATA_DIR, trained=True) == []
+
+
+def test_data_dir_is_the_repository_folder_here_and_the_package_data_in_a_wheel():
+    # In the repository (and an editable install) there is no course_lib/_data: pyproject.toml
+    # maps data/ onto it only when a wheel is built (tests/test_packaging.py installs one).
+    assert not data.PACKAGED_DATA_DIR.exists()
+    assert data.DATA_DIR == data.REPO_DATA_DIR == data.REPO_DATA_DIR.parent / "data"
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    """A copy of the committed data/, trained files included, that a test may damage."""
+    out = tmp_path / "data"
+    shutil.copytree(data.DATA_DIR, out)
+    return out
+
+
+@pytest.mark.parametrize("rel", sorted(data.TRAINED))
+def test_a_missing_trained_file_is_named_with_the_command_that_re_creates_it(shipped, rel):
+    (shipped / rel).unlink()
+    assert data.verify_data(shipped, trained=True) == [f"data/{rel} is missing; `{data.TRAINED[rel]}` re-creates it"]
+
+
+def test_trained_files_are_required_even_when_the_checksums_do_not_list_them(shipped):
+    (shipped / "tinylm.pt").unlink()
+    make_data.make_data(shipped)                           # records only what is there
+    assert data.verify_data(shipped) == []                 # a make-data folder needs no trained files...
+    assert data.verify_data(shipped, trained=True) == [    # ...the lessons do
+        "data/tinylm.pt is missing; `python -m course_lib train-tinylm --force` re-creates it"]
+    shutil.copyfile(data.DATA_DIR / "tinylm.pt", shipped / "tinylm.pt")
+    assert data.verify_data(shipped, trained=True) == [
+        "data/tinylm.pt is not listed in SHA256SUMS; `python -m course_lib make-data` records it"]
+
+
+def test_a_changed_trained_file_says_how_to_restore_it_or_record_it(shipped):
+    (shipped / "prompt_study.json").write_text("[]\n", encoding="utf-8")
+    (problem,) = data.verify_data(shipped, trained=True)
+    assert problem.startswith("data/prompt_study.json does not match its checksum")
+    assert "`python -m course_lib prompt-study` re-creates it" in problem and "make-data` records" in problem
+    assert make_data.check_reproducible(shipped) != []     # SHA256SUMS no longer describes the folder
+    make_data.make_data(shipped)                           # a deliberate re-run: record the new checksum
+    assert data.verify_data(shipped, trained=True) == [] and make_data.check_reproducible(shipped) == []
+
+
+def test_make_data_check_copies_trained_files_and_compares_their_checksums():
+    """`make-data --check` stays byte-identical with the trained files listed in SHA256SUMS."""
+    assert make_data.check_reproducible(data.DATA_DIR) == []
+    assert data.build_files()[data.CHECKSUMS] != (data.DATA_DIR / data.CHECKSUMS).read_bytes()
+    assert data.build_files(trained_from=data.DATA_DIR)[data.CHECKSUMS] == (data.DATA_DIR / data.CHECKSUMS).read_bytes()
+
+
+def test_messages_name_a_folder_outside_the_repository_by_its_path(tmp_path):
+    folder = tmp_path / "_data"
+    shutil.copytree(data.DATA_DIR, folder)
+    (folder / "tinylm.pt").unlink()
+    assert data.verify_data(folder, trained=True) == [
+        f"{folder}/tinylm.pt is missing; `python -m course_lib train-tinylm --force` re-creates it"]

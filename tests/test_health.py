@@ -13,12 +13,9 @@ def test_doctor_passes_in_the_course_environment():
     assert report.summary().startswith("All 9 checks passed")
 
 
-def test_doctor_reports_edited_data(tmp_path):
-    from course_lib.tools import make_data
-
-    make_data.make_data(tmp_path)
-    (tmp_path / "toyworld" / "corpus.txt").write_text("edited\n")
-    report = course_lib.doctor(data_dir=tmp_path)
+def test_doctor_reports_edited_data(shipped):
+    (shipped / "toyworld" / "corpus.txt").write_text("edited\n")
+    report = course_lib.doctor(data_dir=shipped)
     assert not report.ok
     (bad,) = report.problems
     assert bad.name == "data" and "corpus.txt" in bad.detail and "make-data" in bad.detail
@@ -44,4 +41,50 @@ def test_widget_check_follows_the_slider(value):
     check = WidgetCheck()
     check.slider.value = value
     assert check.readout.value == f"nn.Embedding(10, {value}) stores 10 x {value} = {10 * value} numbers."
-    assert "application/vnd.jupyter.widget-view+json" in check._repr_mimebundle_()
+    bundle = check._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    # where widgets cannot render, the text says so instead of "VBox(children=...)"
+    assert "widgets do not render in this front end" in bundle["text/plain"] and "VBox" not in bundle["text/plain"]
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    """A copy of every file the course ships in data/ (trained ones too), that a test may damage."""
+    import shutil
+
+    from course_lib import data
+
+    out = tmp_path / "data"
+    shutil.copytree(data.DATA_DIR, out)
+    return out
+
+
+@pytest.mark.parametrize("rel, command", [
+    ("tinylm.pt", "python -m course_lib train-tinylm --force"),
+    ("prompt_study.json", "python -m course_lib prompt-study"),
+    ("toyworld/vocab.json", "python -m course_lib make-data"),
+])
+def test_doctor_fails_naming_a_missing_shipped_file_and_its_command(shipped, rel, command):
+    assert course_lib.doctor(data_dir=shipped).ok
+    (shipped / rel).unlink()
+    report = course_lib.doctor(data_dir=shipped)
+    (bad,) = report.problems
+    assert bad.name == "data" and f"data/{rel} is missing; `{command}`" in bad.detail
+    assert report.summary() == "1 of 9 checks failed (data); see the details above."
+
+
+def test_doctor_fails_without_a_data_folder(tmp_path):
+    (bad,) = course_lib.doctor(data_dir=tmp_path / "gone").problems
+    assert bad.name == "data" and str(tmp_path / "gone") in bad.detail and "reinstall course_lib" in bad.detail
+
+
+def test_doctor_counts_every_file_it_checked():
+    (data_check,) = [c for c in course_lib.doctor().checks if c.name == "data"]
+    assert data_check.detail.startswith("data/ holds all 8 course files")
+
+
+def test_doctor_python_bound_is_requires_python(root):
+    import tomllib
+
+    requires = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == ">=" + ".".join(map(str, health._PYTHON))

@@ -6,17 +6,21 @@ this module writes them without overwriting anything a user edited.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from .._util import write_atomic
-from ..data import CHECKSUMS, DATA_DIR, build_files, read_checksums, sha256
+from ..data import CHECKSUMS, DATA_DIR, TRAINED, build_files, read_checksums, sha256
 
 __all__ = ["check_reproducible", "make_data"]
 
 
 def make_data(out_dir: str | os.PathLike = DATA_DIR, *, force: bool = False) -> list[Path]:
     """Write the course data into ``out_dir``, byte-identical on every run and machine.
+
+    ``SHA256SUMS`` also records the checksums of the trained files (:data:`~course_lib.data.TRAINED`)
+    found in ``out_dir``: after re-creating one on purpose, run this again.
 
     Nothing a user wrote is overwritten: a file already in ``out_dir`` may be replaced
     only if it still has the checksum ``out_dir/SHA256SUMS`` recorded for it (it is a
@@ -44,7 +48,7 @@ def make_data(out_dir: str | os.PathLike = DATA_DIR, *, force: bool = False) -> 
     Introduced in notebooks/04_init_and_pretrained.ipynb.
     """
     out_dir = Path(out_dir)
-    files = build_files()
+    files = build_files(trained_from=out_dir)
     recorded = read_checksums(out_dir)[0] or {}
     edited = []
     for rel, data in files.items():
@@ -69,6 +73,9 @@ def make_data(out_dir: str | os.PathLike = DATA_DIR, *, force: bool = False) -> 
 def check_reproducible(data_dir: str | os.PathLike = DATA_DIR) -> list[str]:
     """Regenerate the data in a temporary folder and compare it byte for byte with ``data_dir``.
 
+    The trained files (:data:`~course_lib.data.TRAINED`) are copied over, not re-trained, so
+    ``SHA256SUMS`` must record them as they are in ``data_dir``.
+
     Args:
         data_dir (str or Path, optional): the folder to compare. Default: :data:`DATA_DIR`.
 
@@ -80,6 +87,9 @@ def check_reproducible(data_dir: str | os.PathLike = DATA_DIR) -> list[str]:
     data_dir = Path(data_dir)
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
+        for rel in TRAINED:
+            if (data_dir / rel).is_file():
+                shutil.copyfile(data_dir / rel, Path(tmp) / rel)
         for fresh in make_data(tmp):
             rel = fresh.relative_to(tmp).as_posix()
             path = data_dir / rel
