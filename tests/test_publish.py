@@ -193,3 +193,32 @@ def test_an_incomplete_reveal_folder_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_REVEAL_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="lacks LICENSE, dist/reveal.css"):
         build_slides(NOTEBOOKS[:1], tmp_path / "out")
+
+
+def _explorers():
+    import torch
+
+    from course_lib.widgets import GradientExplorer, PromptInspector, TrainingStepper
+
+    table = torch.eye(4) * 2.0
+    history = {"step": [1, 2], "loss": [2.0, 1.0], "snapshot_steps": [0, 2],
+               "snapshots": [torch.eye(4)[:2].clone(), torch.eye(4)[2:].clone()], "seconds": [0.1]}
+    return {"GradientExplorer": GradientExplorer(), "TrainingStepper": TrainingStepper(),
+            "PromptInspector": PromptInspector(history, table, list("abcd"))}
+
+
+def test_each_explorer_shows_a_picture_of_its_current_figure_where_widgets_cannot_run():
+    """Beside the live widget view, the display carries the figure as image/png (what GitHub and the
+    site show) and a sentence instead of VBox(children=...); a move changes the picture."""
+    import base64
+
+    for name, explorer in _explorers().items():
+        bundle = explorer._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle, name
+        png = base64.b64decode(bundle["image/png"])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == explorer.image.value, name
+        assert bundle["text/plain"].startswith(f"{name}: an interactive widget"), name
+    stepper = _explorers()["TrainingStepper"]
+    before = stepper._repr_mimebundle_()["image/png"]
+    stepper.step_button.click()
+    assert stepper._repr_mimebundle_()["image/png"] != before

@@ -281,4 +281,14 @@ class GradientExplorer:
         return self.canvas.render()
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.box._repr_mimebundle_(**kwargs)
+        """The live widget, and beside it a picture of the current figure (``image/png``).
+
+        JupyterLab draws the widget; GitHub, the static site and front ends without the widget
+        extension show the picture instead of ``VBox(children=...)``.
+        """
+        import base64
+
+        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["text/plain"] = "GradientExplorer: an interactive widget (run the notebook in JupyterLab to use it)"
+        return bundle
