@@ -109,3 +109,37 @@ def test_expect_int_names_a_known_mistake_and_otherwise_the_direction():
     with pytest.raises(Incorrect, match="too large"):
         expect_int(61, 30, mistakes=mistakes)
     expect_int(30, 30, mistakes={30: "never said for the right answer"})
+
+
+# ---------------------------------------------------------------- a learner's function that crashes
+def _crashing_answer(*args, **kwargs):
+    raise ValueError("the learner's own bug")
+
+
+def _exercise(key):
+    import importlib
+
+    lesson, name = key.split(".")
+    return getattr(importlib.import_module(f"course_lib.exercises.{lesson}"), name)
+
+
+@pytest.mark.parametrize("key", ["lesson03.q5", "lesson06.q1", "lesson06.q3"])
+def test_a_crash_inside_the_learners_function_is_reported_as_their_exception_and_where(key):
+    result = _exercise(key).evaluate(_crashing_answer)
+    assert result.status == "incorrect"
+    assert "your code raised ValueError: the learner's own bug" in result.message
+    assert "in _crashing_answer, line" in result.message
+    assert "Re-read the question" not in result.message
+
+
+@pytest.mark.parametrize("key", ["lesson03.q5", "lesson03.q7", "lesson06.q1", "lesson06.q3"])
+def test_no_crash_of_a_learners_function_is_called_a_type_problem(key):
+    result = _exercise(key).evaluate(_crashing_answer)
+    assert result.status == "incorrect"
+    assert "raised ValueError: the learner's own bug" in result.message
+    assert "could not check an answer of type" not in result.message
+
+
+def test_an_answer_of_the_wrong_form_is_not_blamed_on_the_learners_code():
+    result = _exercise("lesson03.q5").evaluate("not a function")
+    assert result.status == "incorrect" and "your code raised" not in result.message

@@ -147,12 +147,17 @@ class Exercise:
             self.check_fn(answer)
         except Incorrect as wrong:
             return Result(self.name, "incorrect", str(wrong))
-        except Exception as err:  # a learner's odd answer must not crash the check
+        except Exception as err:  # a learner's odd answer, or their function crashing, must not crash the check
+            where = _learner_frame(err.__traceback__)
+            if where is not None:  # the learner's own code raised: say so, and where
+                return Result(self.name, "incorrect",
+                              f"your code raised {type(err).__name__}: {_excerpt(err)} ({where}). "
+                              "Fix that, then run the cell again.")
             return Result(
                 self.name,
                 "incorrect",
                 f"could not check an answer of type {type(answer).__name__} "
-                f"({type(err).__name__}: {err}). Re-read the question for the expected form.",
+                f"({type(err).__name__}: {_excerpt(err)}). Re-read the question for the expected form.",
             )
         return Result(self.name, "correct", _praise(answer))
 
@@ -364,3 +369,33 @@ def expect_close(answer: Any, expected: torch.Tensor, *, what: str = "your tenso
             f"{what} has the right shape, but {int(bad.sum())} of its {bad.numel()} values differ "
             f"(the first at index {first})."
         )
+
+
+def _excerpt(err: BaseException, limit: int = 200) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else "(no message)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _learner_frame(tb) -> str | None:
+    """Where in the learner's code a traceback passed last, as ``"in NAME, line N"``; None when it
+    never left ``course_lib``, the standard library or installed packages (the answer was odd, not broken)."""
+    import sys
+    from pathlib import Path
+
+    ours = Path(__file__).resolve().parents[1]
+    installed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    where = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        path = Path(code.co_filename)
+        builtin = code.co_filename.startswith("<frozen") or code.co_filename.startswith("<string>")
+        try:
+            resolved = path.resolve()
+        except OSError:
+            resolved = path
+        outside = not builtin and ours not in resolved.parents and not any(p in resolved.parents for p in installed)
+        if outside:
+            name = "your cell" if code.co_name == "<module>" else f"in {code.co_name}"
+            where = f"{name}, line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
