@@ -83,11 +83,14 @@ def plot_memory_breakdown(estimates: Mapping[str, object], ax=None):
 
 
 def plot_collisions(rows: Sequence[dict], ax=None):
-    """Colliding keys as a fraction of all keys against the number of buckets: measured and expected.
+    """Keys that land in a row an earlier key already took, as a fraction of all keys, against the
+    number of buckets: measured and expected. (Keys that are not alone in their row, the first of
+    each shared row included, are more: up to twice as many when collisions are rare.)
 
     Args:
         rows (sequence of dict): ``num_buckets``, ``num_keys``, ``measured`` and ``expected``
-            (numbers of colliding keys), one per bucket count.
+            (numbers of keys in a row already taken, as ``count_collisions`` counts them), one per
+            bucket count.
         ax (matplotlib Axes, optional): where to draw. Default: a new figure.
 
     Returns:
@@ -106,7 +109,7 @@ def plot_collisions(rows: Sequence[dict], ax=None):
     ax.semilogx(buckets, [r["measured"] / r["num_keys"] for r in rows], "o", markersize=8, label="measured")
     ax.semilogx(buckets, [r["expected"] / r["num_keys"] for r in rows], "-", label="expected: n - m(1 - (1 - 1/m)^n)")
     ax.set_xlabel("buckets m (rows in the hashed table)")
-    ax.set_ylabel("fraction of keys that share a row")
+    ax.set_ylabel("fraction of keys landing in a taken row")
     ax.set_title(f"Collisions of {rows[0]['num_keys']:,} keys hashed into m rows")
     ax.legend()
     return ax
