@@ -13,7 +13,6 @@ import difflib
 import gzip
 import os
 import re
-import secrets
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -24,13 +23,22 @@ import numpy as np
 import torch
 
 from .vocab import Vocab
-from ._util import is_int
+from ._util import atomic_file, is_int
 
-__all__ = ["VectorFileError", "align", "check_table", "load_vectors", "nearest", "save_vectors"]
+__all__ = ["MAX_LINE_BYTES", "VectorFileError", "align", "check_table", "load_vectors", "nearest", "save_vectors"]
 
 _BOM, _GZIP_MAGIC = b"\xef\xbb\xbf", b"\x1f\x8b"
 _CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0e-\x1f]")  # never in UTF-8 text, always in raw floats
-_SAMPLE_LINES, _CHUNK_ROWS = 100, 8192
+_UNSAVABLE = re.compile(r"[\x00-\x08\x0e-\x1f\r\n]")  # what a reader takes for binary data or a line break
+_NEWLINE = re.compile(rb"\r\n|\r|\n")                     # Unix, Windows and old Mac line endings
+_WIDE = ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE"), (b"\xff\xfe", "UTF-16LE"),
+         (b"\xfe\xff", "UTF-16BE"))                         # byte-order marks, the 4-byte ones first
+_NUL_PATTERNS = {(False, True, True, True): "UTF-32LE", (True, True, True, False): "UTF-32BE",
+                 (False, True, False, True): "UTF-16LE", (True, False, True, False): "UTF-16BE"}
+_SAMPLE_LINES, _CHUNK_ROWS, _BLOCK = 100, 8192, 1 << 20
+#: the longest line read: 4 MiB holds a word and 250,000 values; longer is no vector line (a binary file,
+#: or one without line breaks), refused before it fills memory
+MAX_LINE_BYTES = 1 << 22
 _TO_TEXT = "gensim's KeyedVectors.load_word2vec_format(path, binary=True).save_word2vec_format(out, binary=False)"
 
 
@@ -43,6 +51,26 @@ class VectorFileError(ValueError):
 
 def _error(path: Path, lineno: int | None, reason: str) -> VectorFileError:
     return VectorFileError(f"{path}{f', line {lineno}' if lineno else ''}: {reason}")
+
+
+def _quote(text: bytes | str, limit: int = 40) -> str:
+    """``repr(text)``, or its first ``limit`` characters and its length: an error quotes a line, never all of it."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by the byte-order mark, or by where the NUL bytes of ASCII text sit; else None."""
+    for bom, name in _WIDE:
+        if head.startswith(bom):
+            return f"{name} (it starts with that byte-order mark)"
+    sample = head[: len(head) // 4 * 4]
+    if len(sample) < 16 or b"\0" not in sample:
+        return None
+    nuls = tuple(sample[i::4].count(0) > 0.9 * len(sample) // 4 for i in range(4))  # NUL at offset i of 4?
+    name = _NUL_PATTERNS.get(nuls)
+    return f"{name} (told by its NUL bytes)" if name else None
 
 
 def _is_number(field: bytes | str) -> bool:
@@ -69,22 +97,20 @@ def _parse_header(line: bytes) -> tuple[int, int] | None:
 
 
 def _open_lines(path: Path):
-    """Yield ``(line number, line)`` per non-blank line, without BOM, CR or trailing spaces."""
+    """Yield ``(line number, line)`` per non-blank line, without BOM, line ending or trailing spaces.
+
+    Lines end in ``\\n``, ``\\r\\n`` or ``\\r``; a line longer than :data:`MAX_LINE_BYTES` is refused
+    before it is held in memory whole.
+    """
     with open(path, "rb") as f:
         gzipped = f.read(2) == _GZIP_MAGIC  # by content, not by the name
     lineno = 0
     try:
         with gzip.open(path, "rb") if gzipped else open(path, "rb") as f:
-            head = f.peek(4096)[:4096]
-            control, (first, _, rest) = _CONTROL_BYTE.search(head), head.partition(b"\n")
-            values = rest.split(b"\n", 1)[0].partition(b" ")[2]  # line 2 after its word: ASCII if text
-            if _parse_header(first.removeprefix(_BOM)) and (control or not values.isascii()):
-                raise _error(path, None, f"a binary word2vec file; load_vectors reads text. Convert it: {_TO_TEXT}")
-            if control:
-                raise _error(path, None, f"not a text file (byte 0x{head[control.start()]:02x} at offset "
-                                         f"{control.start()}); load_vectors reads GloVe or word2vec text")
-            for lineno, raw in enumerate(f, start=1):
-                line = raw.rstrip()  # ASCII whitespace only: "\r\n" and trailing spaces
+            buffer = f.read(_BLOCK)
+            _check_text(path, buffer[:4096])
+            for lineno, raw in _split_lines(path, f, buffer):
+                line = raw.rstrip()  # ASCII whitespace only: trailing spaces and tabs
                 line = line.removeprefix(_BOM) if lineno == 1 else line
                 if line:
                     yield lineno, line
@@ -92,15 +118,55 @@ def _open_lines(path: Path):
         raise _error(path, lineno + 1, f"cannot read the file here ({err}); is it a damaged gzip file?") from None
 
 
+def _check_text(path: Path, head: bytes) -> None:
+    """Refuse what is not UTF-8 text by its first bytes, naming what it is and the way out."""
+    wide = _wide_encoding(head)
+    if wide:
+        name = wide.split()[0]
+        raise _error(path, None, f"the file is {wide}, not UTF-8; re-save it as UTF-8, e.g. "
+                                 f"`iconv -f {name} -t UTF-8 {path.name} > utf8.txt`")
+    control = _CONTROL_BYTE.search(head)
+    first, second = (_NEWLINE.split(head, 2) + [b"", b""])[:2]
+    values = second.partition(b" ")[2]  # line 2 after its word: ASCII if text
+    if _parse_header(first.removeprefix(_BOM)) and (control or not values.isascii()):
+        raise _error(path, None, f"a binary word2vec file; load_vectors reads text. Convert it: {_TO_TEXT}")
+    if control:
+        raise _error(path, None, f"not a text file (byte 0x{head[control.start()]:02x} at offset "
+                                 f"{control.start()}); load_vectors reads GloVe or word2vec text in UTF-8")
+
+
+def _split_lines(path: Path, f, buffer: bytes):
+    """``(line number, line)`` for every line of ``buffer`` and the rest of ``f``, blank ones included."""
+    lineno, done = 0, False
+    while True:
+        cut = len(buffer) - (buffer.endswith(b"\r") and not done)  # a last "\r" may be half of "\r\n"
+        lines = _NEWLINE.split(buffer[:cut]) if b"\r" in buffer else buffer.split(b"\n")  # the last: unfinished
+        for line in lines[:-1]:
+            lineno += 1
+            yield lineno, line
+        buffer = lines[-1] + buffer[cut:]
+        if done:
+            if buffer:
+                yield lineno + 1, buffer
+            return
+        if len(buffer) > MAX_LINE_BYTES:
+            raise _error(path, lineno + 1, f"a line of more than {MAX_LINE_BYTES:,} bytes without a line break, "
+                         f"too long for a vector (it starts {_quote(buffer[:40])}); is this a vector file?")
+        block = f.read(_BLOCK)
+        done = not block
+        buffer += block
+
+
 def _infer_dim(path: Path, sample: list[tuple[int, bytes]]) -> int:
     # A line ends in exactly D numbers for a plain word, a word with spaces (". . .") and a
     # numeric word ("2010": capped, since the first field is the word); in more only for
     # words like "May 2010", in fewer only when broken. So D is the most common count.
+    # A line with no numbers at all has no say: it is broken whatever D is.
     counts = [_trailing_numbers(line.split()) for _, line in sample]
-    dim = max(Counter(counts).items(), key=lambda item: (item[1], -item[0]))[0]  # ties: the smaller
-    if dim == 0:
-        raise _error(path, sample[counts.index(0)][0], "no numbers after the word; expected `word v1 ... vD`")
-    return dim
+    votes = Counter(count for count in counts if count)
+    if not votes:
+        raise _error(path, sample[0][0], "no numbers after the word; expected `word v1 ... vD`")
+    return max(votes.items(), key=lambda item: (item[1], -item[0]))[0]  # ties: the smaller
 
 
 class _LineParser:
@@ -117,14 +183,13 @@ class _LineParser:
         word = fields[0] if len(fields) == dim + 1 else line.rsplit(None, dim)[0]  # GloVe 840B: ". . ."
         if self.strict and len(fields) > dim + 1 and _is_number(fields[-dim - 1]):
             raise _error(self.path, lineno, f"inconsistent dimension: {_trailing_numbers(fields)} numbers, but the "
-                         f"vectors have {dim} ({self.why}). If the word is {word.decode(errors='replace')!r}, pass "
-                         f"dim={dim}")
+                         f"vectors have {dim} ({self.why}). If the word is {_quote(word)}, pass dim={dim}")
         try:
             out[:] = fields[-dim:]  # numpy parses the bytes straight into the float32 row
         except ValueError:
             at = next(i for i, field in enumerate(fields[-dim:]) if not _is_number(field))
-            value = fields[-dim + at].decode(errors="replace")
-            raise _error(self.path, lineno, f"value {at + 1} of {dim} is {value!r}, not a number") from None
+            raise _error(self.path, lineno, f"value {at + 1} of {dim} is {_quote(fields[-dim + at])}, "
+                                            "not a number") from None
         if not np.isfinite(out).all():
             at = int(np.flatnonzero(~np.isfinite(out))[0])
             raise _error(self.path, lineno, f"value {at + 1} of {dim} is {out[at]}; vectors must be finite")
@@ -143,8 +208,11 @@ def load_vectors(path: str | os.PathLike, *, limit: int | None = None,
     is the most common count of numbers ending the first 100 lines (ties: the smaller),
     which numeric words ("2010") and words with spaces (GloVe 840B's ". . .") do not
     fool. The last ``D`` fields of a line are the vector, the rest is the word. Gzip is
-    told by its magic bytes; a BOM, CRLF and trailing spaces are fine. Any problem
-    raises :class:`VectorFileError`, so nothing is ever returned half-read.
+    told by its magic bytes; a BOM, trailing spaces and any line ending (``\n``, ``\r\n``,
+    an old Mac's ``\r``) are fine. Any problem raises :class:`VectorFileError`, so nothing
+    is ever returned half-read; it quotes at most a short excerpt of the line, names a
+    UTF-16 or UTF-32 file with the fix, and stops at a line longer than
+    :data:`MAX_LINE_BYTES` before holding it in memory.
 
     Args:
         path (str or os.PathLike): the file.
@@ -211,7 +279,7 @@ def _read_vectors(path, lines, limit, dim):
             chunks.append(np.empty((_CHUNK_ROWS, dim), dtype=np.float32))
         word = parse(lineno, line, chunks[-1][len(words) % _CHUNK_ROWS])
         if word in seen_on:
-            raise _error(path, lineno, f"duplicate word {word!r}, first on line {seen_on[word]}")
+            raise _error(path, lineno, f"duplicate word {_quote(word)}, first on line {seen_on[word]}")
         seen_on[word] = lineno
         words.append(word)
     if count is not None and len(words) < wanted:
@@ -253,15 +321,28 @@ def check_table(words: Sequence[str], tensor: torch.Tensor) -> list[str]:
 
 
 def _check_savable(i: int, word: str, fmt: str) -> None:
-    fields = word.encode().split()  # ASCII whitespace, as the reader splits
-    if "\n" in word or "\r" in word or word != word.strip(" \t\v\f"):
-        raise ValueError(f"words[{i}] = {word!r} has a line break or leading/trailing whitespace; strip it")
+    """A ValueError unless ``load_vectors`` reads ``word`` back exactly from a line of this format."""
+    try:
+        fields = word.encode("utf-8").split()  # ASCII whitespace, as the reader splits
+    except UnicodeEncodeError as err:
+        raise ValueError(f"words[{i}] = {_quote(word)} is not valid Unicode (a lone surrogate at character "
+                         f"{err.start}); fix its decoding") from None
+    control = _UNSAVABLE.search(word)
+    if control:
+        raise ValueError(f"words[{i}] = {_quote(word)} has the control character {control.group()!r} at character "
+                         f"{control.start()}, which readers take for a line break or binary data; remove it")
+    if word != word.strip(" \t\v\f"):
+        raise ValueError(f"words[{i}] = {_quote(word)} has leading/trailing whitespace, which readers drop; "
+                         "strip it")
     if len(fields) > 1 and fmt == "word2vec":
-        raise ValueError(f"words[{i}] = {word!r} has a space, which word2vec readers split on; "
+        raise ValueError(f"words[{i}] = {_quote(word)} has a space, which word2vec readers split on; "
                          "use word.replace(' ', '_') or fmt='glove'")
     if len(fields) > 1 and _is_number(fields[-1]):
-        raise ValueError(f"words[{i}] = {word!r} ends in a space and a number, which a reader cannot tell "
+        raise ValueError(f"words[{i}] = {_quote(word)} ends in a space and a number, which a reader cannot tell "
                          "from one more value; replace the space, e.g. with '_'")
+    if i == 0 and fmt == "glove" and word.startswith("\ufeff"):
+        raise ValueError(f"words[0] = {_quote(word)} starts with a byte-order mark (U+FEFF), which readers drop "
+                         "from the start of a file; remove it, or put another word first")
 
 
 def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Tensor,
@@ -273,6 +354,10 @@ def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Te
     ``os.replace``); a gzip file has no time stamp, so it is byte-reproducible. With
     ``fmt="glove"`` a word may contain spaces (GloVe 840B has ". . .") unless it ends in
     a number ("May 2010"); word2vec readers split on spaces, so there none are allowed.
+    A table that would read back differently is refused before anything is written, with
+    the reason: a word with a line break, a control character, leading or trailing
+    whitespace, a lone surrogate, or a GloVe first line that reads as a word2vec header
+    (``"12 3"``: the word ``"12"`` with the vector ``[3.0]``).
 
     Args:
         path (str or os.PathLike): the file to write.
@@ -316,31 +401,36 @@ def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Te
     bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
     if len(bad):
         raise ValueError(f"the vector of words[{bad[0]}] = {words[bad[0]]!r} has nan or inf; fix it first")
+    row_format = " ".join(["%.9g"] * matrix.shape[1])  # 9 significant digits round-trip a float32
+    first = f"{words[0]} {row_format % tuple(matrix[0].tolist())}"
+    if fmt == "glove" and _parse_header(first.encode()):
+        raise ValueError(f"the first line would be {_quote(first)}, which readers take for a word2vec header "
+                         "(count, dimension); use fmt='word2vec' (a real header first), or put another word first")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save {path}: no folder {path.parent}; create it first")
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as raw:
-            if path.name.lower().endswith(".gz"):
-                with gzip.GzipFile(path.name, "wb", 6, fileobj=raw, mtime=0) as zipped:
-                    _write_text(zipped, words, matrix, fmt)
-            else:
-                _write_text(raw, words, matrix, fmt)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(path) as raw:  # whole or not at all: an error below leaves the old file, or none
+        if path.name.lower().endswith(".gz"):
+            with gzip.GzipFile(path.name, "wb", 6, fileobj=raw, mtime=0) as zipped:
+                _write_text(zipped, words, matrix, fmt, row_format)
+        else:
+            _write_text(raw, words, matrix, fmt, row_format)
     return path
 
 
-def _write_text(stream, words: list[str], matrix: np.ndarray, fmt: str, block: int = 1024) -> None:
+def _write_text(stream, words: list[str], matrix: np.ndarray, fmt: str, row_format: str, block: int = 1024) -> None:
     if fmt == "word2vec":
         stream.write(f"{len(words)} {matrix.shape[1]}\n".encode())
-    row_format = " ".join(["%.9g"] * matrix.shape[1])  # 9 significant digits round-trip a float32
     for start in range(0, len(words), block):
         rows = matrix[start:start + block].tolist()
-        stream.write("".join(f"{w} {row_format % tuple(r)}\n" for w, r in zip(words[start:], rows)).encode())
+        lines = [f"{w} {row_format % tuple(r)}\n".encode() for w, r in zip(words[start:], rows)]
+        too_long = next((i for i, line in enumerate(lines) if len(line) > MAX_LINE_BYTES), None)
+        if too_long is not None:
+            raise ValueError(f"the line of words[{start + too_long}] = {_quote(words[start + too_long])} would be "
+                             f"{len(lines[too_long]):,} bytes, more than load_vectors reads ({MAX_LINE_BYTES:,}); "
+                             "use a shorter word or fewer dimensions")
+        stream.write(b"".join(lines))
 
 
 

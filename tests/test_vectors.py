@@ -497,3 +497,101 @@ def test_nearest_rejects_wrong_size_and_zero_queries(animals):
         nearest(*animals, torch.ones(2))
     with pytest.raises(ValueError, match="all zeros"):
         nearest(*animals, "zero")
+
+
+# ---------------------------------------------------------------------- issue 14: edges where a user's file meets the course
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["unix", "windows", "old-mac"])
+@pytest.mark.parametrize("header", ["", "3 2{e}"], ids=["glove", "word2vec"])
+def test_every_line_ending_reads_the_same(tmp_path, ending, header):
+    text = (header + "cat 0.5 1{e}dog 0.25 -2{e}{e}2010 1 2{e}").format(e=ending)
+    path = write(tmp_path / "v.txt", text)
+    words, vectors = load_vectors(path)
+    assert words == ["cat", "dog", "2010"] and vectors.tolist() == [[0.5, 1.0], [0.25, -2.0], [1.0, 2.0]]
+
+
+def test_line_endings_split_across_read_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_files, "_BLOCK", 7)                  # "\r" and "\n" land in different blocks
+    lines = [f"w{i} {i} {i + 0.5}" for i in range(40)]
+    path = write(tmp_path / "v.txt", "\r\n".join(lines) + "\r")
+    words, vectors = load_vectors(path)
+    assert words == [f"w{i}" for i in range(40)] and vectors[39].tolist() == [39.0, 39.5]
+    path = write(tmp_path / "mac.txt", "\r".join(lines))
+    assert load_vectors(path)[0] == words
+
+
+@pytest.mark.parametrize("encoding, bom, name", [
+    ("utf-16", True, "UTF-16LE (it starts with that byte-order mark)"),
+    ("utf-16-le", False, "UTF-16LE (told by its NUL bytes)"),
+    ("utf-16-be", False, "UTF-16BE (told by its NUL bytes)"),
+    ("utf-32", True, "UTF-32LE (it starts with that byte-order mark)"),
+    ("utf-32-be", False, "UTF-32BE (told by its NUL bytes)"),
+])
+def test_utf16_and_utf32_files_are_named_with_the_fix(tmp_path, encoding, bom, name):
+    path = write(tmp_path / "wide.txt", "cat 0.5 1\ndog 0.25 -2\n".encode(encoding))
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff") if bom else True
+    with pytest.raises(VectorFileError, match=re.escape(f"the file is {name}, not UTF-8; re-save it as UTF-8, "
+                                                        f"e.g. `iconv -f {name.split()[0]} -t UTF-8 wide.txt")):
+        load_vectors(path)
+    with gzip.open(tmp_path / "wide.txt.gz", "wb") as f:                # inside gzip too
+        f.write(path.read_bytes())
+    with pytest.raises(VectorFileError, match="not UTF-8"):
+        load_vectors(tmp_path / "wide.txt.gz")
+
+
+def test_a_line_too_long_for_a_vector_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_files, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(vector_files, "_BLOCK", 256)
+    reads = []
+    real_split = vector_files._split_lines
+
+    def counting(path, f, buffer):
+        real_read = f.read
+        f_read = lambda n: reads.append(n) or real_read(n)          # noqa: E731
+        return real_split(path, type("F", (), {"read": staticmethod(f_read)})(), buffer)
+
+    monkeypatch.setattr(vector_files, "_split_lines", counting)
+    path = write(tmp_path / "long.txt", "cat 1 2\n" + "x" * 50_000 + " 1 2\n")
+    with pytest.raises(VectorFileError, match=r"long.txt, line 2: a line of more than 1,000 bytes without a line "
+                                              r"break, too long for a vector \(it starts 'xxxxxxxx"):
+        load_vectors(path)
+    assert sum(reads) < 2_000                                          # stopped early, not after 50 KB
+
+
+def test_error_messages_quote_a_short_excerpt_of_a_long_line(tmp_path):
+    huge = "w" * 200_000
+    cases = [
+        (f"a 1 2\n{huge} 1 x\n", r"value 2 of 2 is 'x', not a number"),
+        (f"a 1 2\nb 1 {huge}\n", r"value 2 of 2 is 'wwww.*\.\.\. \(200,000 characters\), not a number"),
+        (f"{huge} 1 2\n{huge} 3 4\n", r"duplicate word 'wwww.*\.\.\. \(200,000 characters\), first on line 1"),
+        (f"a 1 2\nb 3 4\n{huge} 9 5 6\n", r"If the word is 'wwww.*\.\.\. \(200,002 characters\), pass dim=2"),
+    ]
+    for content, match in cases:
+        with pytest.raises(VectorFileError, match=match) as caught:
+            load_vectors(write(tmp_path / "v.txt", content))
+        assert len(str(caught.value)) < 300, len(str(caught.value))
+
+
+def test_save_refuses_what_would_load_back_differently(tmp_path):
+    cases = [
+        (["12", "b"], torch.tensor([[3.0], [1.0]]), "glove", "first line would be '12 3'"),
+        (["a\x01b"], torch.ones(1, 2), "glove", r"control character '\\x01'"),
+        (["a\x1fb"], torch.ones(1, 2), "word2vec", r"control character '\\x1f'"),
+        (["a\rb"], torch.ones(1, 2), "glove", "line break"),
+        (["\ud800"], torch.ones(1, 2), "glove", "lone surrogate"),
+        (["\ufeffa"], torch.ones(1, 2), "glove", "byte-order mark"),
+    ]
+    for words, table, fmt, match in cases:
+        with pytest.raises(ValueError, match=match):
+            save_vectors(tmp_path / "v.txt", words, table, fmt)
+    assert list(tmp_path.iterdir()) == []
+    kept = ["a\tb", "\x7f", "b\ufeff", "\x85", "12"]                  # these do round-trip: saved, not refused
+    path = save_vectors(tmp_path / "v.txt", kept, torch.arange(10.0).view(5, 2))
+    assert load_vectors(path)[0] == kept
+
+
+def test_a_line_longer_than_the_reader_takes_is_refused_at_save_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_files, "MAX_LINE_BYTES", 100)
+    with pytest.raises(ValueError, match=r"the line of words\[1\] = 'b' would be 110 bytes, more than load_vectors "
+                                         r"reads \(100\)"):
+        save_vectors(tmp_path / "v.txt", ["a", "b"], torch.cat([torch.zeros(1, 9), torch.full((1, 9), 1 / 3)]))
+    assert list(tmp_path.iterdir()) == []
