@@ -193,11 +193,8 @@ def _writers():
         save_tiny_lm(path, TinyLM(TinyLMConfig(vocab_size=8, d_model=8, n_heads=2, n_layers=1)),
                      Vocab(["<pad>", "<unk>"] + [f"w{i}" for i in range(6)]), {"v": v}, overwrite=True)
 
-    def student(path, v):
-        lesson = Path("notebooks/00_start_here.ipynb") if v == 0 else Path("notebooks/01_lookup_tables.ipynb")
-        target = path.parent / lesson.name
-        make_student_copies([lesson], path.parent, force=True)
-        target.replace(path) if target != path else None
+    def student(path, v):                                              # path: the copy of lesson 00
+        make_student_copies([Path("notebooks") / path.name], path.parent, force=True)
 
     return {"save_vectors": vectors, "Vocab.save": vocab, "save_prompt": prompt, "save_tiny_lm": tiny_lm,
             "make_student_copies": student}
@@ -209,6 +206,8 @@ def test_every_writer_keeps_the_old_file_when_a_write_fails(tmp_path, monkeypatc
     write = _writers()[name]
     path = tmp_path / ("00_start_here.ipynb" if name == "make_student_copies" else "out.bin")
     write(path, 0)
+    if name == "make_student_copies":                                  # a stale copy, which --force rewrites
+        path.write_text(path.read_text().replace("your answer here", "an old copy"))
     before = path.read_bytes()
     real_fdopen = os.fdopen
     if failure == "disk full":
@@ -216,13 +215,5 @@ def test_every_writer_keeps_the_old_file_when_a_write_fails(tmp_path, monkeypatc
     else:
         monkeypatch.setattr("os.replace", mock.Mock(side_effect=OSError(28, "No space left on device")))
     with pytest.raises(OSError, match=f"cannot write {path}: No space left on device"):
-        if name == "make_student_copies":
-            from course_lib.tools.classroom import make_student_copies
-
-            before_text = path.read_text()
-            path.write_text(before_text.replace("your answer here", "an old copy"))   # differs: --force rewrites
-            before = path.read_bytes()
-            make_student_copies([Path("notebooks/00_start_here.ipynb")], tmp_path, force=True)
-        else:
-            write(path, 1)
+        write(path, 1)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == [path.name]
