@@ -252,3 +252,33 @@ def test_a_failed_student_write_leaves_the_old_copy_whole_and_no_temporary_file(
     monkeypatch.undo()
     report = make_student_copies(paths, tmp_path, force=True)              # the next run is not fooled
     assert report["written"] == [stale] and "an old copy" not in stale.read_text()
+
+
+def test_a_graded_copy_hides_solutions_and_a_practice_copy_keeps_them(tmp_path):
+    import nbformat
+
+    from course_lib.tools.classroom import HIDE_SOLUTIONS, student_notebook
+
+    nb = nbformat.read(NOTEBOOKS[1], as_version=4)
+    practice, graded = student_notebook(nb), student_notebook(nb, graded=True)
+    assert HIDE_SOLUTIONS not in nbformat.writes(practice)
+    assert sum(HIDE_SOLUTIONS in c.source for c in graded.cells if c.cell_type == "code") == 1
+    assert "to be graded" in graded.cells[1].source and "to be graded" not in practice.cells[1].source
+    without_exercises = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    with pytest.raises(ValueError, match="graded=True needs the cell"):
+        student_notebook(without_exercises, graded=True)
+
+
+def test_student_graded_writes_to_its_own_folder_and_the_solution_is_hidden_when_run(tmp_path, capsys):
+    from course_lib.exercises import Exercise
+    from course_lib.tools.classroom import HIDE_SOLUTIONS
+
+    assert main(["student", "--graded", "--out", str(tmp_path), str(NOTEBOOKS[0])]) == 0
+    assert "1 written" in capsys.readouterr().out
+    assert HIDE_SOLUTIONS in (tmp_path / NOTEBOOKS[0].name).read_text()
+    try:  # what the inserted line does in the learner's kernel
+        exec(HIDE_SOLUTIONS, {})
+        assert Exercise._solutions_hidden
+    finally:
+        Exercise.hide_solutions(False)
+    assert not Exercise._solutions_hidden

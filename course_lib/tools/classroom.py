@@ -37,12 +37,18 @@ import course_lib; DEVICE = course_lib.setup(seed=0)"""
 
 #: What replaces a reference answer in a student copy.
 STUB = "answer = ...  # your answer here"
+#: Put after the lesson's exercise import in a graded copy: ``ex.qN.solution()`` then shows a note.
+HIDE_SOLUTIONS = "from course_lib.exercises import Exercise; Exercise.hide_solutions()  # a graded copy"
+_EXERCISE_IMPORT = re.compile(r"^from course_lib\.exercises import lesson\d+ as ex$", re.M)
 
 _SETUP_LINE = "import course_lib; DEVICE = course_lib.setup(seed=0)"
 _SOLUTION = re.compile(r"# BEGIN SOLUTION\n.*?# END SOLUTION(\n|$)", re.S)
 _STUDENT_NOTE = ("> **Student copy.** The exercise cells hold `answer = ...  # your answer here`: replace the `...` "
                  "with your answer and run the cell. `ex.qN.hint()` gives a hint and `ex.qN.solution()` the "
                  "reference answer.")
+_GRADED_NOTE = ("> **Student copy, to be graded.** The exercise cells hold `answer = ...  # your answer here`: "
+                "replace the `...` with your answer and run the cell; `ex.qN.check(answer)` tells you at once "
+                "whether it is right. `ex.qN.hint()` gives a hint; the reference answers are hidden in this copy.")
 
 
 def _source(cell) -> str:
@@ -88,13 +94,16 @@ def apply_setup_cell(nb):
     return nb
 
 
-def student_notebook(nb):
+def student_notebook(nb, *, graded: bool = False):
     """A student copy of ``nb``: reference answers replaced by :data:`STUB`, outputs cleared.
 
     In each exercise cell, the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` become
     ``answer = ...  # your answer here``; the ``qN = ex.qN.inputs()`` line before them and the
     ``ex.qN.check(answer)`` line after them stay. The ``# NBVAL_CHECK_OUTPUT`` marker and the
-    ``solution`` tag go, and a note after the title says how to answer.
+    ``solution`` tag go, and a note after the title says how to answer. With ``graded=True`` the
+    cell that imports the lesson's exercises also runs :data:`HIDE_SOLUTIONS`, so that
+    ``ex.qN.solution()`` shows a note instead of the answer (a courtesy a student can undo; the
+    grader records solution views anyway).
 
     Raises:
         ValueError: a cell tagged ``solution`` has no ``# BEGIN SOLUTION`` / ``# END SOLUTION`` pair.
@@ -120,8 +129,14 @@ def student_notebook(nb):
         cell.outputs, cell.execution_count = [], None
     import nbformat
 
+    if graded:
+        cell = next((c for c in nb.cells if c.cell_type == "code" and _EXERCISE_IMPORT.search(_source(c))), None)
+        if cell is None:
+            raise ValueError("graded=True needs the cell with `from course_lib.exercises import lessonNN as ex`; "
+                             "this notebook has none")
+        cell.source = _EXERCISE_IMPORT.sub(lambda m: m.group(0) + "\n" + HIDE_SOLUTIONS, _source(cell), count=1)
     position = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0
-    nb.cells.insert(position, nbformat.v4.new_markdown_cell(_STUDENT_NOTE))
+    nb.cells.insert(position, nbformat.v4.new_markdown_cell(_GRADED_NOTE if graded else _STUDENT_NOTE))
     for i, cell in enumerate(nb.cells):  # the numbered ids of a clean notebook, as nbtools.clean gives them
         cell.id = str(i)
     return nb
@@ -163,10 +178,13 @@ def solution_only_names(nb) -> list[tuple[int, list[str]]]:
         ...     nbformat.v4.new_code_cell("print(len(rows))")])
         >>> solution_only_names(nb)
         [(1, ['rows'])]
+        >>> nb.cells.insert(0, nbformat.v4.new_code_cell("rows = set()"))   # the lesson defined it first
+        >>> solution_only_names(nb)
+        []
     """
     import ast
 
-    only_there, found = set(), []
+    only_there, defined, found = set(), set(), []  # defined: bound outside any answer so far
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -176,8 +194,9 @@ def solution_only_names(nb) -> list[tuple[int, list[str]]]:
             bad = sorted((_names(source, ast.Load) & only_there) - _names(source, ast.Store))
             if bad:
                 found.append((index, bad))
-        for match in _SOLUTION.finditer(source):
-            only_there |= _names(match.group(0), ast.Store)
+        for match in _SOLUTION.finditer(source):  # an answer re-binding a name the lesson defined breaks nothing
+            only_there |= _names(match.group(0), ast.Store) - defined
+        defined |= _names(rest, ast.Store)
         only_there -= _names(rest, ast.Store)
     return found
 
@@ -195,8 +214,8 @@ class StudentCopies(dict):
         return "\n".join(lines)
 
 
-def make_student_copies(paths, out_dir, *, force: bool = False) -> StudentCopies:
-    """Write :func:`student_notebook` copies of ``paths`` into ``out_dir``.
+def make_student_copies(paths, out_dir, *, force: bool = False, graded: bool = False) -> StudentCopies:
+    """Write :func:`student_notebook` copies of ``paths`` into ``out_dir`` (``graded`` as there).
 
     A copy that already exists and differs from a fresh one is skipped (an instructor may have
     edited it) unless ``force=True``; one that is identical is left as it is. Each copy is
@@ -212,7 +231,7 @@ def make_student_copies(paths, out_dir, *, force: bool = False) -> StudentCopies
     out_dir.mkdir(parents=True, exist_ok=True)
     report = StudentCopies(written=[], unchanged=[], skipped=[])
     for path in map(Path, paths):
-        text = nbformat.writes(student_notebook(nbformat.read(path, as_version=4))) + "\n"
+        text = nbformat.writes(student_notebook(nbformat.read(path, as_version=4), graded=graded)) + "\n"
         target = out_dir / path.name
         if target.exists():
             if target.read_text(encoding="utf-8") == text:

@@ -152,7 +152,9 @@ def _out_folder(args, command: str) -> Path:
 def _student(args) -> int:
     from .classroom import make_student_copies
 
-    report = make_student_copies(_notebook_paths(args, "student"), _out_folder(args, "student"), force=args.force)
+    out = args.out or _default_out("student-graded" if args.graded else "student")
+    _check_out_folder("python -m course_lib student", "--out", out)
+    report = make_student_copies(_notebook_paths(args, "student"), out, force=args.force, graded=args.graded)
     print(report)
     return 0
 
@@ -302,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
     p.add_argument("--out", type=Path, help="folder to write to (default: build/student)")
     p.add_argument("--force", action="store_true", help="replace copies that differ from a fresh one (edited ones)")
+    p.add_argument("--graded", action="store_true", help="copies for a graded assignment: ex.qN.solution() shows a "
+                                                         "note instead of the answer (default --out: "
+                                                         "build/student-graded)")
     p.set_defaults(func=_student)
 
     p = sub.add_parser("slides", help="write a reveal.js slide deck per notebook to build/slides/ (opens offline)")
