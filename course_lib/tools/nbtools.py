@@ -15,6 +15,8 @@ import re
 import time
 from pathlib import Path
 
+from .._util import write_atomic
+
 __all__ = ["NOTEBOOK_DIR", "clean", "execute", "hygiene_problems", "is_solution_cell", "list_notebooks", "refresh"]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -102,7 +104,8 @@ def execute(path: str | os.PathLike, *, timeout: int = 600, env: dict | None = N
 def refresh(paths, *, timeout: int = 600) -> dict[str, float]:
     """Execute, clean and write back each notebook; return the seconds each took.
 
-    A notebook that fails is left as it was, and the error is raised after the others ran.
+    A notebook that fails is left as it was, and the error is raised after the others ran; a
+    notebook is written whole or not at all.
     """
     import nbformat
 
@@ -114,7 +117,7 @@ def refresh(paths, *, timeout: int = 600) -> dict[str, float]:
             failures.append(f"{path.name}: {type(err).__name__}: {str(err)[:2000]}")
             print(f"FAILED  {path.name}")
             continue
-        nbformat.write(clean(nb), path)
+        write_atomic(path, (nbformat.writes(clean(nb)) + "\n").encode("utf-8"))  # never half a lesson
         timings[path.name] = seconds
         print(f"{seconds:6.1f} s  {path.name}")
     if failures:
