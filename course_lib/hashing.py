@@ -106,8 +106,10 @@ class HashEmbedding(nn.Module):
     r"""An embedding of arbitrary tokens without a vocabulary: each token's vector is the sum of
     ``num_hashes`` rows, row ``k`` picked by ``stable_hash(token, seed=k) % num_buckets``.
 
-    With one hash, two tokens that collide share a vector exactly. With two, they share it only
-    if both hashes collide, which for ``m`` buckets happens about :math:`m` times less often.
+    With one hash, two tokens that collide share a vector exactly. With two, they share it when
+    they land on the same two rows, in either order (the rows come from one shared table, so
+    rows ``(a, b)`` and ``(b, a)`` sum to the same vector): for ``m`` buckets that happens about
+    :math:`m / 2` times less often than a one-hash collision.
 
     Args:
         num_buckets (int): rows in the table.

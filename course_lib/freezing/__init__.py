@@ -9,8 +9,8 @@ all in :mod:`course_lib.freezing.methods`, in the lesson's order:
 2. :func:`zero_frozen_grads_`: zero the frozen rows' gradient after ``backward()``;
 3. :func:`mask_frozen_grads`: a gradient hook that multiplies the frozen rows by 0;
 4. :class:`RowRestorer`: copy the frozen rows back after every ``optimizer.step()``;
-5. :class:`TrainableTokensEmbedding`: a frozen buffer plus a Parameter for the chosen rows,
-   merged into a full table on every forward (Hugging Face PEFT's trainable-tokens design);
+5. :class:`TrainableTokensEmbedding`: a frozen table plus a Parameter for the chosen rows,
+   merged into a full table on every forward (as Hugging Face PEFT's trainable tokens do);
 6. :class:`PartiallyFrozenEmbedding`: the same split, merged per looked-up id only. The
    course's recommendation.
 

@@ -1,23 +1,8 @@
-r"""Training only some rows of an embedding table: six ways, and which ones leak.
+r"""The six ways of training only some rows of an embedding table, in lesson 05's order.
 
-The question behind lesson 05: "I loaded pretrained vectors; some words had none and got
-random rows. How do I freeze the pretrained rows and train only the new ones?"
-``weight.requires_grad = False`` freezes the whole table, so people reach for one of these:
-
-1. :class:`SplitEmbedding`: two tables, ids routed between them (new words last);
-2. :func:`zero_frozen_grads_`: zero the frozen rows' gradient after ``backward()``;
-3. :func:`mask_frozen_grads`: a gradient hook that multiplies the frozen rows by 0;
-4. :class:`RowRestorer`: copy the frozen rows back after every ``optimizer.step()``;
-5. :class:`TrainableTokensEmbedding`: a frozen buffer plus a Parameter for the chosen rows,
-   merged into a full table on every forward (Hugging Face PEFT's trainable-tokens design);
-6. :class:`PartiallyFrozenEmbedding`: the same split, merged per looked-up id only. The
-   course's recommendation.
-
-2 and 3 leave every row in the optimizer, so weight decay and optimizer state from before the
-freeze still move "frozen" rows; 4 undoes the move but pays for a full-table optimizer; 1, 5
-and 6 never give the frozen rows to the optimizer at all. :func:`audit_leakage` measures it.
-Each way is also a :class:`~course_lib.freezing.strategies.FreezingStrategy` registered
-under the names in :data:`STRATEGY_NAMES`, so one loop (and the ``TrainingStepper``) runs them.
+:mod:`course_lib.freezing` (the package's ``__init__``) is the map: what each way does and which
+ones leak. Each way is also a :class:`~course_lib.freezing.strategies.FreezingStrategy`, so one
+loop (the leak audit, the cost benchmark, lesson 02's ``TrainingStepper``) runs them all.
 
 Introduced in notebooks/05_partial_freezing.ipynb.
 """
@@ -335,7 +320,13 @@ class _TrainableRows(nn.Module):
 
 class TrainableTokensEmbedding(_TrainableRows):
     r"""A frozen buffer ``base_weight`` plus a Parameter ``delta`` for the chosen rows, merged
-    into a full table on every forward: Hugging Face PEFT's trainable-tokens design.
+    into a full table on every forward, as Hugging Face PEFT's trainable tokens do.
+
+    PEFT's layer (``peft/tuners/trainable_tokens/layer.py``) leaves the table where it was, as
+    the wrapped layer's frozen ``weight`` Parameter; it keeps the chosen rows' new values in a
+    Parameter (``trainable_tokens_delta``) and their original values in a buffer
+    (``trainable_tokens_original``), and ``index_copy``-s the rows into a copy of the table on
+    every forward. Here the table is a buffer of this module, so the layer stands alone.
 
     ``forward(ids)`` equals ``F.embedding(ids, self.merged_weight(), padding_idx)``. No optimizer
     can move a frozen row, but each forward copies the whole ``(V, D)`` table, which at

@@ -220,7 +220,7 @@ class _TrainableRowsStrategy(_ModuleStrategy):
 
 class TrainableTokensStrategy(_TrainableRowsStrategy):
     name = "trainable_tokens"
-    summary = "frozen buffer + Parameter for the chosen rows, merged into a full table every forward (PEFT)"
+    summary = "frozen table + Parameter for the chosen rows, merged into a full table every forward (as PEFT)"
     layer = TrainableTokensEmbedding
 
 
