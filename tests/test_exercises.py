@@ -127,73 +127,35 @@ def test_messages_name_the_mistake_not_the_answer():
     assert "one-hot matrix itself" in ex.q2.evaluate(F.one_hot(ex.q2.inputs().ids, 8)).message
 
 
-# ---- lessons 04 and 05: right answers written other ways (RIGHT in tests/exercise_mistakes/lessonNN.py)
-def _right_answers(lesson: str):
-    path = Path(__file__).parent / "exercise_mistakes" / f"{lesson}.py"
-    spec = importlib.util.spec_from_file_location(f"exercise_right_{lesson}", path)
+# ---- right answers written other ways (RIGHT in tests/exercise_mistakes/lessonNN.py) ----------------
+_TABLES = Path(__file__).parent / "exercise_mistakes"
+
+
+def _table(lesson: str):
+    spec = importlib.util.spec_from_file_location(f"exercise_right_{lesson}", _TABLES / f"{lesson}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [(key, answer, getattr(module, "make", None)) for key, answers in module.RIGHT.items() for answer in answers]
+    return module
 
 
-def _check_right_answers(lesson: str):
-    cases = _right_answers(lesson)
-    assert {key for key, _, _ in cases} == {key for key in ALL if key.startswith(lesson)}, "list RIGHT for every exercise"
-    for key, spec, make in cases:
-        answer = make(key, spec, ALL[key].inputs()) if isinstance(spec, str) and make is not None else spec
-        result = ALL[key].evaluate(answer)
-        assert result.status == "correct", f"{key}: {spec!r} is right but got: {result.message}"
+def _build_right(table, key, written, inputs):
+    """A ``RIGHT`` entry as an answer: the file's ``make_right`` when it has one, else its ``make`` for a
+    string spec; anything else is the answer itself."""
+    if hasattr(table, "make_right"):
+        return table.make_right(key, written, inputs)
+    if isinstance(written, str) and hasattr(table, "make"):
+        return table.make(key, written, inputs)
+    return written
 
 
-def test_right_answers_written_other_ways_lesson04():
-    _check_right_answers("lesson04")
-
-
-def test_right_answers_written_other_ways_lesson05():
-    _check_right_answers("lesson05")
-
-
-# -- lessons 00-03: right answers written other ways are accepted ----------------------------------
-@pytest.mark.parametrize("lesson", ["lesson00", "lesson01", "lesson02", "lesson03"])
-def test_right_answers_written_other_ways_lesson00_to_lesson03(lesson):
-    """``RIGHT`` in tests/exercise_mistakes/lessonNN.py: answers a learner may well write (a list or a keys
-    view for a set, a NumPy integer, an int tensor of whole-number values, a function written another way);
-    a string spec is built by that file's ``make`` from the exercise's own inputs. Every one must pass."""
-    path = Path(__file__).parent / "exercise_mistakes" / f"{lesson}.py"
-    spec = importlib.util.spec_from_file_location(f"exercise_right_{lesson}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert set(module.RIGHT) <= set(ALL) and module.RIGHT, f"{path.name}: RIGHT names exercises of {lesson}"
-    for key, answers in module.RIGHT.items():
-        for written in answers:
-            answer = module.make(key, written, ALL[key].inputs()) if isinstance(written, str) else written
-            result = ALL[key].evaluate(answer)
-            assert result.status == "correct", f"{key}: {written!r} was rejected: {result.message}"
-
-
-def test_right_answers_written_other_ways_lesson06():
-    """Lesson 06: each right answer in RIGHT of tests/exercise_mistakes/lesson06.py (a list, a dict, a gather
-    with a dimension of 1, a percent rounded as the lesson prints it ...) is accepted."""
-    path = Path(__file__).parent / "exercise_mistakes" / "lesson06.py"
-    spec = importlib.util.spec_from_file_location("exercise_right_lesson06", path)
-    table = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(table)
-    assert set(table.RIGHT) == {k for k in ALL if k.startswith("lesson06.")}
+@pytest.mark.parametrize("lesson", sorted(p.stem for p in _TABLES.glob("lesson*.py")))
+def test_right_answers_written_other_ways_are_accepted(lesson):
+    """Answers a learner may well write (a list or a keys view for a set, a NumPy integer, an int tensor of
+    whole values, a percent rounded as the lesson prints it, a function written another way) pass."""
+    table = _table(lesson)
+    assert getattr(table, "RIGHT", None), f"{lesson}.py lists no RIGHT answers"
+    assert set(table.RIGHT) <= {k for k in ALL if k.startswith(f"{lesson}.")}
     for key, answers in table.RIGHT.items():
         for written in answers:
-            result = ALL[key].evaluate(table.make_right(key, written, ALL[key].inputs()))
-            assert result.status == "correct", f"{key} {written!r}: {result.message}"
-
-
-def test_right_answers_written_other_ways_lesson07():
-    """Lesson 07: each right answer in RIGHT of tests/exercise_mistakes/lesson07.py (a NumPy int, a float of
-    whole value, a list of ids, the Poisson approximation within 1% ...) is accepted."""
-    path = Path(__file__).parent / "exercise_mistakes" / "lesson07.py"
-    spec = importlib.util.spec_from_file_location("exercise_right_lesson07", path)
-    table = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(table)
-    assert set(table.RIGHT) == {k for k in ALL if k.startswith("lesson07.")}
-    for key, answers in table.RIGHT.items():
-        for written in answers:
-            result = ALL[key].evaluate(table.make_right(key, written, ALL[key].inputs()))
-            assert result.status == "correct", f"{key} {written!r}: {result.message}"
+            result = ALL[key].evaluate(_build_right(table, key, written, ALL[key].inputs()))
+            assert result.status == "correct", f"{key}: {written!r} is right but got: {result.message}"
