@@ -31,6 +31,7 @@ __all__ = [
     "Incorrect",
     "Result",
     "as_int_set",
+    "as_number",
     "expect_close",
     "expect_int",
     "expect_int_set",
@@ -302,6 +303,27 @@ def expect_int(answer: Any, expected: int, *, what: str = "your answer",
     if answer != expected:
         direction = "too small" if answer < expected else "too large"
         raise Incorrect(f"{what} is {answer}, which is {direction}.")
+
+
+def as_number(x: Any) -> Any:
+    """A one-element tensor, a NumPy scalar or a Python number as an ``int`` or a ``float``; anything
+    else unchanged, for the check to judge (``bool`` stays ``bool``).
+
+    Examples::
+
+        >>> import numpy as np
+        >>> as_number(torch.tensor([3])), as_number(np.float32(0.5)), as_number(True), as_number("7")
+        (3, 0.5, True, '7')
+    """
+    import numbers
+
+    if isinstance(x, torch.Tensor) and x.numel() == 1:
+        x = x.item()
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return int(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    return x
 
 
 def as_int_set(answer: Any, *, what: str = "your set") -> set[int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 
 import torch
 from torch import nn
@@ -18,7 +17,7 @@ from ..lm import EOS, load_tiny_lm, lm_vocab
 from ..models import TinyLM, TinyLMConfig
 from ..prompts import PromptTunedModel, generate
 from ..vocab import Vocab
-from . import Exercise, Incorrect, expect_type
+from . import Exercise, Incorrect, as_number, expect_type
 from .._util import is_int, is_number
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
@@ -31,17 +30,6 @@ def _tiny_lm(vocab_size: int = 443, d_model: int = 64, seed: int = 0) -> TinyLM:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return TinyLM(TinyLMConfig(vocab_size=vocab_size, d_model=d_model)).eval()
-
-
-def _plain_number(x):
-    """A one-element tensor, a NumPy scalar or a Python number as an int or a float; anything else unchanged."""
-    if isinstance(x, torch.Tensor) and x.numel() == 1:
-        x = x.item()
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
-        return int(x)
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    return x
 
 
 def _as_printed(value: float, exact: float) -> bool:
@@ -468,8 +456,8 @@ def _check_q4(answer) -> None:
     if isinstance(answer, (list, tuple)) and len(answer) == B:
         if all(isinstance(a, torch.Tensor) and tuple(a.shape) == (V,) for a in answer):
             answer = torch.stack(list(answer))                     # a list of the B rows of scores
-        elif all(is_int(_plain_number(a)) for a in answer):
-            answer = torch.tensor([_plain_number(a) for a in answer])   # the B positions as a list
+        elif all(is_int(as_number(a)) for a in answer):
+            answer = torch.tensor([as_number(a) for a in answer])   # the B positions as a list
     expect_type(answer, torch.Tensor, "a (B, V) tensor of scores (or the (B,) positions)")
     if tuple(answer.shape) == (B, 1, V):
         answer = answer[:, 0]                                      # gather(...) keeps a dimension of 1
@@ -550,7 +538,7 @@ def _q5_numbers():
 
 
 def _as_number(x, which: str):
-    x = _plain_number(x)
+    x = as_number(x)
     if isinstance(x, str):
         raise Incorrect(f"your {which} is the text {x!r}; give it as a number, e.g. 0.5 for half a percent.")
     if not is_number(x):
@@ -667,7 +655,7 @@ def _q6_values(readout, label_word_ids, labels) -> dict[str, float]:
 
 
 def _q6_number(x, which: str) -> float:
-    x = _plain_number(x)
+    x = as_number(x)
     if not is_number(x):
         raise Incorrect(f"your {which} should be a number, the fraction of rows that are right.")
     return float(x)

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
 from ..hashing import expected_collisions
-from . import Exercise, Incorrect, expect_int, expect_tensor, expect_type
+from . import Exercise, Incorrect, as_number, expect_int, expect_tensor, expect_type
 from .._util import is_int, is_number
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
@@ -15,19 +14,8 @@ __all__ = ["q1", "q2", "q3", "q4", "q5"]
 _V, _D = 20_000_000, 64
 
 
-def _plain_number(x):
-    """A one-element tensor, a NumPy scalar or a Python number as an int or a float; anything else unchanged."""
-    if isinstance(x, torch.Tensor) and x.numel() == 1:
-        x = x.item()
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
-        return int(x)
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    return x
-
-
 def _check_bytes(answer, expected: int, mistakes: dict[int, str]) -> None:
-    answer = _plain_number(answer)
+    answer = as_number(answer)
     if isinstance(answer, float) and answer < 1e6:
         raise Incorrect("answer in bytes, as a whole number; this looks like GiB or GB.")
     if is_number(answer):
@@ -41,7 +29,7 @@ _BUDGET = 16 * 2**30  # 16 GiB
 
 
 def _check_q1(answer) -> None:
-    answer = _plain_number(answer)
+    answer = as_number(answer)
     if isinstance(answer, float) and not answer.is_integer():
         raise Incorrect("a table has a whole number of rows: round down.")
     per_row = {"table only": _BUDGET // (128 * 4), "table and gradient": _BUDGET // (128 * 4 * 2),
@@ -109,7 +97,7 @@ def _q3_inputs() -> dict:
 
 def _check_q3(answer) -> None:
     n, m = _Q3_KEYS, _Q3_BUCKETS
-    answer = _plain_number(answer)
+    answer = as_number(answer)
     expect_type(answer, (int, float), "a number, e.g. 1234.5")
     expected = n - m * (1 - (1 - 1 / m) ** n)
     if math.isclose(answer, n * (1 - (1 - 1 / m) ** (n - 1)), rel_tol=0.01):
@@ -151,7 +139,7 @@ q3 = Exercise(
 
 
 def _check_q4(answer) -> None:
-    answer = _plain_number(answer)
+    answer = as_number(answer)
     expect_type(answer, (int, float), "a number such as 2.0 ** -5")
     if answer <= 0:
         raise Incorrect("give a positive step to add to 1.0.")
@@ -199,8 +187,8 @@ def _q5_inputs() -> dict:
 
 
 def _check_q5(answer) -> None:
-    if isinstance(answer, (list, tuple)) and all(is_int(_plain_number(a)) for a in answer):
-        answer = torch.tensor([_plain_number(a) for a in answer], dtype=torch.long)   # a list of ids is fine too
+    if isinstance(answer, (list, tuple)) and all(is_int(as_number(a)) for a in answer):
+        answer = torch.tensor([as_number(a) for a in answer], dtype=torch.long)   # a list of ids is fine too
     answer = expect_tensor(answer, what="your ids", integer=True)
     got = answer.flatten().tolist()
     if answer.dim() != 1:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 
-__all__ = ["BlitCanvas", "css"]
+__all__ = ["BlitCanvas", "css", "widget_mimebundle"]
 
 
 def css(widget, name: str):
@@ -25,6 +25,23 @@ def css(widget, name: str):
     """
     widget.add_class(name)
     return widget
+
+
+def widget_mimebundle(box, png: bytes, name: str, **kwargs) -> dict:
+    """An explorer's display: the live widget ``box``, and beside it the picture ``png`` of its current
+    figure (``image/png``) and a line of text.
+
+    JupyterLab draws the widget; GitHub, the static site and front ends without the widget
+    extension show the picture instead of ``VBox(children=...)``.
+
+    Introduced in notebooks/02_gradient_flow.ipynb.
+    """
+    import base64
+
+    bundle = dict(box._repr_mimebundle_(**kwargs) or {})
+    bundle["image/png"] = base64.b64encode(png).decode("ascii")
+    bundle["text/plain"] = f"{name}: an interactive widget (run the notebook in JupyterLab to use it)"
+    return bundle
 
 
 class BlitCanvas:

@@ -10,7 +10,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from .canvas import BlitCanvas, css
+from .canvas import BlitCanvas, css, widget_mimebundle
 from ..lookup import check_ids
 from ..vocab import Vocab
 from .._util import is_int
@@ -281,14 +281,5 @@ class GradientExplorer:
         return self.canvas.render()
 
     def _repr_mimebundle_(self, **kwargs):
-        """The live widget, and beside it a picture of the current figure (``image/png``).
-
-        JupyterLab draws the widget; GitHub, the static site and front ends without the widget
-        extension show the picture instead of ``VBox(children=...)``.
-        """
-        import base64
-
-        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        bundle["text/plain"] = "GradientExplorer: an interactive widget (run the notebook in JupyterLab to use it)"
-        return bundle
+        """The live widget, and a picture of its current figure where widgets cannot run."""
+        return widget_mimebundle(self.box, self.image.value, "GradientExplorer", **kwargs)

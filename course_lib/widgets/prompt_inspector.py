@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from .canvas import BlitCanvas, css
+from .canvas import BlitCanvas, css, widget_mimebundle
 from ..prompts import nearest_tokens
 from .._util import is_int
 
@@ -280,14 +280,5 @@ class PromptInspector:
         self.readout.value = html.escape(self._reading)   # after the figure, for browser tests
 
     def _repr_mimebundle_(self, **kwargs):
-        """The live widget, and beside it a picture of the current figure (``image/png``).
-
-        JupyterLab draws the widget; GitHub, the static site and front ends without the widget
-        extension show the picture instead of ``VBox(children=...)``.
-        """
-        import base64
-
-        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        bundle["text/plain"] = "PromptInspector: an interactive widget (run the notebook in JupyterLab to use it)"
-        return bundle
+        """The live widget, and a picture of its current figure where widgets cannot run."""
+        return widget_mimebundle(self.box, self.image.value, "PromptInspector", **kwargs)

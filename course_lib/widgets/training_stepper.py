@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from ..freezing.strategies import STRATEGIES, holds_exactly
-from .canvas import BlitCanvas, css
+from .canvas import BlitCanvas, css, widget_mimebundle
 
 __all__ = ["ANCHORS", "OPTIMIZERS", "WORDS", "StepRecord", "TrainingStepper"]
 
@@ -294,17 +294,8 @@ class TrainingStepper:
         self.readout.value = html.escape(self.reading) + error   # after the figure, for browser tests
 
     def _repr_mimebundle_(self, **kwargs):
-        """The live widget, and beside it a picture of the current figure (``image/png``).
-
-        JupyterLab draws the widget; GitHub, the static site and front ends without the widget
-        extension show the picture instead of ``VBox(children=...)``.
-        """
-        import base64
-
-        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        bundle["text/plain"] = "TrainingStepper: an interactive widget (run the notebook in JupyterLab to use it)"
-        return bundle
+        """The live widget, and a picture of its current figure where widgets cannot run."""
+        return widget_mimebundle(self.box, self.image.value, "TrainingStepper", **kwargs)
 
 
 # ---------------------------------------------------------------- the figure

@@ -23,12 +23,6 @@ EXERCISE_STATUSES = ("correct", "incorrect", "unanswered", "not reached")
 #: The environment variable :class:`course_lib.exercises.Exercise` logs to (``Exercise.GRADING_LOG_ENV``).
 GRADING_LOG_ENV = "COURSE_GRADING_LOG"
 
-_LESSON_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+course_lib\.exercises[ \t]+import[ \t]+\(?[ \t]*(lesson\d+)\b"
-                            r"|from[ \t]+course_lib\.exercises\.(lesson\d+)[ \t]+import\b"
-                            r"|import[ \t]+course_lib\.exercises\.(lesson\d+)\b)", re.M)
-_CHECK_CALL = re.compile(r"\.(q\d+)\.check\(")
-_STOP_GRACE = 5.0     # seconds a runner gets to stop its kernel after SIGTERM
-_CRASH_TEXT = 200     # characters of a learner's exception kept in a message
 
 
 # ---- results -------------------------------------------------------------------------------------------
