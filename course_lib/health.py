@@ -103,9 +103,16 @@ def _widgets() -> Check:
         frontend = metadata.version("jupyterlab_widgets")
     except metadata.PackageNotFoundError:
         return Check("widgets", False, "jupyterlab_widgets is missing, so sliders will not render; run `make lab`")
-    ext = Path(sys.prefix, "share", "jupyter", "labextensions", "@jupyter-widgets", "jupyterlab-manager")
-    if not ext.is_dir():
-        return Check("widgets", False, f"the JupyterLab widget extension is not in {ext.parent.parent}; "
+    if "google.colab" in sys.modules:  # Colab draws widgets with its own manager, not JupyterLab's
+        return Check("widgets", True, f"jupyterlab_widgets {frontend}; on Colab widgets render after "
+                                      "google.colab.output.enable_custom_widget_manager()")
+    try:  # every folder Jupyter reads extensions from: this environment's, the user's, the system's
+        from jupyter_core.paths import jupyter_path
+        folders = [Path(p) for p in jupyter_path("labextensions")]
+    except ImportError:  # no Jupyter server here: the extension comes with jupyterlab_widgets into sys.prefix
+        folders = [Path(sys.prefix, "share", "jupyter", "labextensions")]
+    if not any((folder / "@jupyter-widgets" / "jupyterlab-manager").is_dir() for folder in folders):
+        return Check("widgets", False, f"the JupyterLab widget extension is not in {folders[0]}; "
                                        "reinstall jupyterlab_widgets in this environment")
     return Check("widgets", True, f"jupyterlab_widgets {frontend}: the JupyterLab extension that draws widgets")
 

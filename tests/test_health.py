@@ -88,3 +88,20 @@ def test_doctor_python_bound_is_requires_python(root):
 
     requires = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
     assert requires == ">=" + ".".join(map(str, health._PYTHON))
+
+
+def test_widget_check_looks_where_jupyter_looks(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    import jupyter_core.paths
+
+    monkeypatch.setattr(jupyter_core.paths, "jupyter_path", lambda *parts: [str(tmp_path / "a"), str(tmp_path / "b")])
+    missing = health._widgets()
+    assert not missing.ok and str(tmp_path / "a") in missing.detail
+    (tmp_path / "b" / "@jupyter-widgets" / "jupyterlab-manager").mkdir(parents=True)   # e.g. the user's or /usr/local
+    assert health._widgets().ok
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    (tmp_path / "b" / "@jupyter-widgets" / "jupyterlab-manager").rmdir()
+    colab = health._widgets()
+    assert colab.ok and "enable_custom_widget_manager()" in colab.detail
