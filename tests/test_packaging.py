@@ -78,27 +78,38 @@ def test_numpy_pin_alone_rules_out_python_3_10(root):
 
 # ----------------------------------------------------------------- dependencies by audience
 def test_dependencies_are_what_the_lessons_import(root):
-    """The runtime dependencies are exactly the third-party packages that the notebooks and the
-    learner's library (course_lib outside tools/) import: no JupyterLab, no test or teaching tools."""
+    """The runtime dependencies are the third-party packages that the notebooks and the learner's
+    library (course_lib outside tools/) import: every one imported unconditionally, and beyond those
+    only ones imported under ``try: ... except ImportError``. No JupyterLab, no test or teaching tools."""
     from importlib import metadata
 
-    modules: set[str] = set()
     sources = [p.read_text() for p in (root / "course_lib").rglob("*.py") if "tools" not in p.parts]
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
         sources += ["\n".join(line for line in "".join(c["source"]).splitlines() if not line.lstrip().startswith(("%", "!")))
                     for c in cells if c["cell_type"] == "code"]
+    required, optional = set(), set()
     for source in sources:
-        for node in ast.walk(ast.parse(source)):
+        tree = ast.parse(source)
+        guarded = {id(n) for t in ast.walk(tree) if isinstance(t, ast.Try) and any(
+            isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError") for h in t.handlers)
+            for stmt in t.body for n in ast.walk(stmt)}
+        for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                modules |= {a.name.split(".")[0] for a in node.names}
+                names = {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.add(node.module.split(".")[0])
+                names = {node.module.split(".")[0]}
+            else:
+                continue
+            (optional if id(node) in guarded else required).update(names)
     dists = metadata.packages_distributions()
-    third_party = {_name(dists[m][0]) for m in modules if m in dists and m not in sys.stdlib_module_names}
-    third_party.discard("course-lib")
+
+    def third_party(modules):
+        return {_name(dists[m][0]) for m in modules if m in dists and m not in sys.stdlib_module_names} - {"course-lib"}
+
     declared = {_name(r) for r in _pyproject(root)["project"]["dependencies"]}
-    assert declared == third_party
+    assert third_party(required) <= declared <= third_party(required) | third_party(optional)
+    assert {"torch", "transformers", "ipywidgets"} <= third_party(required)
 
 
 def test_extras_by_audience(root):
