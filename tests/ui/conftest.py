@@ -88,13 +88,27 @@ class Lab:
         return f"{self.url}/lab/tree/notebooks/{name}?token={self.token}&reset"
 
 
+#: the settings override that opens JupyterLab in its dark theme
+DARK_THEME = {"@jupyterlab/apputils-extension/themes.jupyterlab-settings": {"theme": "JupyterLab Dark"}}
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory) -> Lab:
     """JupyterLab over a temporary copy of the notebooks, on 127.0.0.1 and a free port."""
+    yield from _serve(tmp_path_factory, LAB_SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def dark_lab(tmp_path_factory) -> Lab:
+    """The same, in JupyterLab's dark theme (a settings override, as a learner's choice would be)."""
+    yield from _serve(tmp_path_factory, {**LAB_SETTINGS, **DARK_THEME})
+
+
+def _serve(tmp_path_factory, lab_settings: dict):
     home = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", home / "notebooks")
     settings = home / "settings"
-    for name, values in LAB_SETTINGS.items():
+    for name, values in lab_settings.items():
         path = settings / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
@@ -202,6 +216,15 @@ class NotebookPage:
 def open_notebook(page, lab):
     """``open_notebook("02_gradient_flow.ipynb")`` opens it and waits for an idle kernel."""
     return lambda name: NotebookPage(page, lab, name).open()
+
+
+@pytest.fixture
+def open_in_theme(page, request):
+    """``open_in_theme("00_start_here.ipynb", "dark")``: a notebook in JupyterLab's light or dark theme."""
+    def open_(name: str, theme: str) -> NotebookPage:
+        lab = request.getfixturevalue({"light": "lab", "dark": "dark_lab"}[theme])
+        return NotebookPage(page, lab, name).open()
+    return open_
 
 
 @pytest.fixture(scope="module")

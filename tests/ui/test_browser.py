@@ -171,3 +171,61 @@ def test_lesson06_prompt_inspector_scrubs_back_one_snapshot(open_notebook):
     _act_and_compare(box, "prompt", lesson_inspector, act=act, mirror=lambda inspector: inspector.select(575),
                      reading_starts="step 575 of 600: loss")
     assert box.locator(".course-prompt-table").inner_text().count("\n") >= 20   # one row per prompt vector
+
+
+# ---- exercise feedback in JupyterLab's light and dark themes -----------------------------
+
+_RGB_OF = """(layers) => {
+    // The colour seen where the given computed colours are painted one over another on the page's
+    // background, as 0-255 RGBA: text colours may be translucent (the light theme's rgba(0,0,0,.87)),
+    // and the browser may compute color-mix() as color(srgb ...); a 1-pixel canvas resolves both.
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext("2d");
+    for (const color of [getComputedStyle(document.body).getPropertyValue("--jp-layout-color0") || "white",
+                         ...layers.map(([el, property]) => getComputedStyle(el)[property])]) {
+        ctx.fillStyle = color;
+        ctx.fillRect(0, 0, 1, 1);
+    }
+    return Array.from(ctx.getImageData(0, 0, 1, 1).data);
+}"""
+
+
+def _luminance(rgba) -> float:
+    """WCAG relative luminance of an opaque sRGB colour."""
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b, a = rgba
+    assert a == 255, f"expected an opaque colour, got {rgba}"
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(fg, bg) -> float:
+    hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_exercise_feedback_is_readable_in_both_themes(theme, open_in_theme):
+    """The feedback box takes JupyterLab's theme colours: in the dark theme its text is light on a
+    dark background (a fixed light background under the theme's white text was unreadable)."""
+    notebook = open_in_theme("00_start_here.ipynb", theme)
+    page = notebook.page
+    body = page.locator("body")
+    assert (body.get_attribute("data-jp-theme-light") == "true") == (theme == "light")
+    notebook.run_all()
+    for status in ("incorrect", "correct"):
+        box = page.locator(f".course-result-{status}").first      # only a fresh run writes this class
+        box.wait_for(timeout=120_000)
+        bold = box.locator("b").first.element_handle()
+        background = page.evaluate(_RGB_OF, [[box.element_handle(), "backgroundColor"]])
+        text = page.evaluate(_RGB_OF, [[box.element_handle(), "backgroundColor"], [box.element_handle(), "color"]])
+        label = page.evaluate(_RGB_OF, [[box.element_handle(), "backgroundColor"], [bold, "color"]])
+        assert _contrast(text, background) >= 4.5, (status, text, background)
+        assert _contrast(label, background) >= 3.0, (status, label, background)
+        if theme == "dark":
+            assert _luminance(background) < 0.1 < 0.6 < _luminance(text), (status, text, background)
+        else:
+            assert _luminance(text) < 0.1 < 0.6 < _luminance(background), (status, text, background)
