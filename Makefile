@@ -5,6 +5,8 @@
 #   make data         regenerate data/ byte-identically (make data-check only compares)
 #   make bench        print the speed figures against their targets
 #   make student      student copies (answers removed) in build/student/, never over an edited copy
+#                     (GRADED=1: copies for a graded assignment, solution() hidden, in build/student-graded/)
+#   make grade        grade a class: SUBMISSIONS=folder -> build/grades/grades.csv and grades.html
 #   make slides       a reveal.js deck per lesson in build/slides/ (opens offline; no Sphinx)
 #   make site         the executed course as static HTML in build/site/ (opens offline)
 #   make check-python ask pip's resolver whether every pin resolves on the lowest Python claimed
@@ -27,10 +29,10 @@ EXTRAS_lab := lab
 EXTRAS_teach := lab,teach
 EXTRAS_test := lab,test,teach
 
-.PHONY: help lab test notebooks data data-check bench doctor lock clean student slides site check-python
+.PHONY: help lab test notebooks data data-check bench doctor lock clean student grade slides site check-python
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^#//'
+	@sed -n '2,12p' Makefile | sed 's/^#//'
 
 # .venv/.installed-lab, -teach, -test: one stamp per audience, remade when the package files change.
 # --no-compile: pip would byte-compile every module of every package up front (0.3 GB, mostly
@@ -71,7 +73,11 @@ bench: $(VENV)/.installed-teach
 	$(BIN)/python -m course_lib bench
 
 student: $(VENV)/.installed-teach
-	$(BIN)/python -m course_lib student
+	$(BIN)/python -m course_lib student $(if $(GRADED),--graded,)
+
+SUBMISSIONS ?= submissions
+grade: $(VENV)/.installed-teach
+	$(BIN)/python -m course_lib grade $(SUBMISSIONS) --out build/grades/grades.csv $(GRADE_ARGS)
 
 slides: $(VENV)/.installed-teach
 	$(BIN)/python -m course_lib slides
