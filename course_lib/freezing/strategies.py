@@ -2,10 +2,10 @@
 
 A strategy is a :class:`FreezingStrategy` subclass with hooks around the optimizer step, so
 one loop (the ``TrainingStepper`` of lesson 02, the leak audit and the cost benchmark of
-lesson 05) runs them all. :data:`STRATEGIES` maps each name to its class, in this order: ``"none"`` (the base class:
-nothing is held) and ``"zero_grad"`` (lesson 02's stepper shows these two), then the other five of
-lesson 05's six ways in the lesson's order (all six, in order, are :data:`STRATEGY_NAMES`).
-:func:`register_strategy` adds one of your own.
+lesson 05) runs them all. :data:`STRATEGIES` maps each name to its class, in this order:
+``"none"`` (the base class: nothing is held) and ``"zero_grad"`` (lesson 02's stepper shows
+these two), then the other five of lesson 05's six ways in the lesson's order (all six, in
+order, are :data:`STRATEGY_NAMES`). :func:`register_strategy` adds one of your own.
 
 Introduced in notebooks/02_gradient_flow.ipynb.
 """
