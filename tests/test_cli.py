@@ -192,3 +192,22 @@ def test_train_tinylm_force_replaces_whole_or_keeps_the_old_checkpoint(tmp_path,
     monkeypatch.setattr(course_lib.lm, "pretrain_tiny_lm", quick)
     assert main(["train-tinylm", "--out", str(out), "--steps", "1", "--seed", "3", "--force"]) == 0
     assert out.read_bytes() != first
+
+
+def test_a_trained_file_written_into_data_gets_its_checksum_recorded(tmp_path, monkeypatch):
+    """train-tinylm --force and prompt-study write into data/: SHA256SUMS must follow, or doctor fails."""
+    import shutil
+
+    from course_lib import data
+    from course_lib.tools import cli as cli_module
+
+    copy = tmp_path / "data"
+    shutil.copytree(data.DATA_DIR, copy)
+    monkeypatch.setattr(data, "DATA_DIR", copy)
+    (copy / "prompt_study.json").write_text('{"rows": []}\n')          # as if prompt-study rewrote it
+    assert any("prompt_study.json" in p for p in data.verify_data(copy, trained=True))
+    cli_module._record_trained(copy / "prompt_study.json")
+    assert data.verify_data(copy, trained=True) == []
+    before = (copy / "SHA256SUMS").read_bytes()
+    cli_module._record_trained(tmp_path / "tinylm.pt")                   # outside data/: nothing to record
+    assert (copy / "SHA256SUMS").read_bytes() == before
