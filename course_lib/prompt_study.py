@@ -1,7 +1,8 @@
 """Lesson 06's comparison: every way to answer a task through the frozen TinyLM, on one split, over seeds.
 
 Each :class:`Method` is one row of the lesson's table: no prompt, a hand-written prompt
-(before or after the sentence), soft prompts of length 1, 5 and 20 started four ways, full
+(before or after the sentence), soft prompts of length 1, 5 and 20 started three ways (random,
+vocabulary, label words) plus text init and the published lr 0.3 at length 20, full
 fine-tuning, the whole embedding table, and only the label words' rows. :func:`run_method`
 trains one (seed, method) from the shipped checkpoint and scores it on the validation split
 with :func:`~course_lib.prompt_tasks.evaluate`.

@@ -9,6 +9,7 @@ import matplotlib
 
 import numpy as np
 import pytest
+from pathlib import Path
 
 
 
@@ -229,3 +230,25 @@ def test_exercise_feedback_is_readable_in_both_themes(theme, open_in_theme):
             assert _luminance(background) < 0.1 < 0.6 < _luminance(text), (status, text, background)
         else:
             assert _luminance(text) < 0.1 < 0.6 < _luminance(background), (status, text, background)
+
+
+def test_reference_answers_stay_collapsed_until_the_learner_opens_one(open_notebook):
+    """A learner sees each exercise's question and its result, not the reference answer: solution
+    cells are committed collapsed (``jupyter.source_hidden``) and open only when clicked."""
+    import nbformat
+
+    from course_lib.tools.nbtools import is_solution_cell
+
+    name = "01_lookup_tables.ipynb"
+    root = Path(__file__).resolve().parents[2]
+    solutions = [c for c in nbformat.read(root / "notebooks" / name, as_version=4).cells if is_solution_cell(c)]
+    assert solutions, "lesson 01 has exercises"
+    page = open_notebook(name).page
+    placeholders = page.locator(".jp-Cell .jp-InputPlaceholder")
+    placeholders.first.wait_for()
+    assert placeholders.count() == len(solutions)
+    answer_text = page.locator(".jp-CodeCell .jp-InputArea-editor", has_text="# BEGIN SOLUTION")
+    assert sum(answer_text.nth(i).is_visible() for i in range(answer_text.count())) == 0
+    placeholders.first.click()
+    answer_text.first.wait_for(state="visible", timeout=10_000)
+    assert sum(answer_text.nth(i).is_visible() for i in range(answer_text.count())) == 1
