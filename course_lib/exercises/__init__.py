@@ -293,10 +293,14 @@ def expect_int(answer: Any, expected: int, *, what: str = "your answer",
     ``mistakes`` maps known wrong numbers to what each one gets wrong; such an answer gets that
     message instead of "too small" / "too large".
     """
+    import numbers
+
     if isinstance(answer, torch.Tensor) and answer.numel() == 1 and not answer.is_floating_point():
         answer = int(answer.item())
     if isinstance(answer, float) and answer.is_integer():
         answer = int(answer)
+    if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
+        answer = int(answer)                                   # a NumPy integer, e.g. np.prod((10, 3))
     expect_type(answer, int, "a whole number (int)")
     if mistakes and answer != expected and answer in mistakes:
         raise Incorrect(mistakes[answer])
@@ -326,10 +330,25 @@ def as_number(x: Any) -> Any:
     return x
 
 
-def as_int_set(answer: Any, *, what: str = "your set") -> set[int]:
-    """A set, list, tuple or tensor of ids as a set of ints; :class:`Incorrect` for anything else."""
-    if isinstance(answer, torch.Tensor):
-        answer = answer.flatten().tolist()
+def as_int_set(answer: Any, *, what: str = "your set", num_rows: int | None = None) -> set[int]:
+    """A set, list, tuple, keys view, range, tensor or NumPy array of ids as a set of ints;
+    :class:`Incorrect` for anything else. With ``num_rows``, a True/False tensor of shape
+    ``(num_rows,)`` stands for the rows it marks (``(before != after).any(1)``).
+
+    Examples::
+
+        >>> as_int_set({3: "a", 1: "b"}.keys()), as_int_set(torch.tensor([False, True, True]), num_rows=3)
+        ({1, 3}, {1, 2})
+    """
+    from collections.abc import Set
+
+    if (num_rows is not None and isinstance(answer, torch.Tensor) and answer.dtype == torch.bool
+            and answer.shape == (num_rows,)):
+        answer = answer.nonzero().flatten()                    # a mask of rows, as their ids
+    if isinstance(answer, torch.Tensor) or type(answer).__module__ == "numpy":
+        answer = answer.flatten().tolist() if isinstance(answer, torch.Tensor) else answer.tolist()
+    if isinstance(answer, (Set, range)) and not isinstance(answer, (set, frozenset)):
+        answer = list(answer)
     expect_type(answer, (set, frozenset, list, tuple), "a set of ids, e.g. {1, 2}")
     try:
         return {int(a) for a in answer}

@@ -1,9 +1,6 @@
 """Exercises of notebooks/01_lookup_tables.ipynb."""
 from __future__ import annotations
 
-import numbers
-from collections.abc import Set
-
 import torch
 import torch.nn.functional as F
 
@@ -12,19 +9,6 @@ from . import (Exercise, Incorrect, as_int_set, expect_close, expect_int, expect
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
-
-def _row_ids(answer, num_rows: int):
-    """Row ids written other ways, as a list: a True/False mask over the rows, a keys view, a NumPy array."""
-    if isinstance(answer, torch.Tensor) and answer.dtype == torch.bool and answer.shape == (num_rows,):
-        return answer.nonzero().flatten().tolist()        # a mask of changed rows, e.g. (before != after).any(1)
-    if isinstance(answer, (Set, range)) or type(answer).__module__ == "numpy":
-        return list(answer.tolist() if hasattr(answer, "tolist") else answer)
-    return answer
-
-
-def _whole(answer):
-    """A NumPy integer as a Python int; anything else unchanged."""
-    return int(answer) if isinstance(answer, numbers.Integral) and not isinstance(answer, bool) else answer
 
 q1 = Exercise(
     "q1",
@@ -81,7 +65,7 @@ def _q3_inputs() -> dict:
 
 
 def _check_q3(answer) -> None:
-    got = as_int_set(_row_ids(answer, 6), what="your set of changed rows")
+    got = as_int_set(answer, what="your set of changed rows", num_rows=6)
     if got & {0, 4, 5}:
         raise Incorrect("your set has a row that this forward pass does not look up; such a row is never touched.")
     if 1 in got:
@@ -147,7 +131,7 @@ q5 = Exercise(
     "q5",
     "A vocabulary of 50,000 words gets 300-dimensional vectors. How many learnable numbers does "
     "the embedding table hold?",
-    check=lambda answer: expect_int(_whole(answer), 15_000_000, what="your count"),
+    check=lambda answer: expect_int(answer, 15_000_000, what="your count"),
     hints=["One row per word, one column per dimension."],
     solution="answer = 50_000 * 300",
     explanation="15 million parameters, 60 MB in float32, before any gradient or optimizer state; "

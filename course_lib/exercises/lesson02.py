@@ -1,8 +1,6 @@
 """Exercises of notebooks/02_gradient_flow.ipynb."""
 from __future__ import annotations
 
-from collections.abc import Set
-
 import torch
 import torch.nn.functional as F
 
@@ -60,18 +58,9 @@ answer = (counts / 12).unsqueeze(1).expand(5, 2)         # a mean over 2 x 3 x 2
 )
 
 
-def _row_ids(answer, num_rows: int):
-    """Row ids written other ways, as a list: a True/False mask over the rows, a keys view, a NumPy array."""
-    if isinstance(answer, torch.Tensor) and answer.dtype == torch.bool and answer.shape == (num_rows,):
-        return answer.nonzero().flatten().tolist()        # a mask of moved rows, e.g. (before != after).any(1)
-    if isinstance(answer, (Set, range)) or type(answer).__module__ == "numpy":
-        return list(answer.tolist() if hasattr(answer, "tolist") else answer)
-    return answer
-
-
 def _check_rows(answer, expected: set[int], rules) -> None:
     """``rules``: (test on the learner's set, message) pairs, checked in order. The table has 8 rows."""
-    got = as_int_set(_row_ids(answer, 8), what="your set of rows")
+    got = as_int_set(answer, what="your set of rows", num_rows=8)
     for wrong, message in rules:
         if wrong(got):
             raise Incorrect(message)

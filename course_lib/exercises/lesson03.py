@@ -1,7 +1,6 @@
 """Exercises of notebooks/03_parameters.ipynb."""
 from __future__ import annotations
 
-import numbers
 import weakref
 from collections.abc import Iterable, Mapping
 
@@ -11,11 +10,6 @@ from torch import nn
 from . import Exercise, Incorrect, expect_int, expect_shape, expect_type
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
-
-
-def _whole(answer):
-    """A NumPy integer as a Python int; anything else unchanged."""
-    return int(answer) if isinstance(answer, numbers.Integral) and not isinstance(answer, bool) else answer
 
 
 def _check_q1(answer) -> None:
@@ -70,7 +64,7 @@ def _check_q2(answer) -> None:
         3: "two tensors too many: only an nn.Parameter (or a registered module's parameters) counts.",
         0: "self.scale is an nn.Parameter assigned to an attribute of the module: that registers it.",
     }
-    expect_int(_whole(answer), 1, what="your count", mistakes=reasons)
+    expect_int(answer, 1, what="your count", mistakes=reasons)
 
 
 q2 = Exercise(
@@ -271,7 +265,7 @@ def _check_q6(answer) -> None:
         128_000: "you counted the shared weight twice and left out the bias.",
         64_000: "the head's bias is not tied: it still has its own 1000 numbers.",
     }
-    expect_int(_whole(answer), 65_000, what="your count", mistakes=reasons)
+    expect_int(answer, 65_000, what="your count", mistakes=reasons)
 
 
 q6 = Exercise(

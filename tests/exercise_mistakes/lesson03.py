@@ -38,15 +38,12 @@ def make(key, spec, inputs):
     if key == "lesson03.q1" and spec == "computed":
         from course_lib.models import TinyViT
         return TinyViT(image_size=32, patch_size=8, embedding_dim=64).pos_embedding.shape
-    if key == "lesson03.q3" and spec == "state_dict_keys":  # run it
-        class Scaler(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.weight = nn.Parameter(torch.ones(3))
-                self.register_buffer("mean", torch.zeros(3))
-                self.register_buffer("cache", torch.zeros(3), persistent=False)
-                self.step = torch.zeros(())
-        return Scaler().state_dict().keys()
+    if key == "lesson03.q3" and spec == "state_dict_keys":  # run the class the question shows
+        from course_lib.exercises.lesson03 import _Q3_CODE
+
+        scope = {"nn": nn, "torch": torch}
+        exec(_Q3_CODE.strip("`").removeprefix("python\n"), scope)
+        return scope["Scaler"]().state_dict().keys()
     if key == "lesson03.q6" and spec == "computed":
         emb, head = nn.Embedding(1000, 64), nn.Linear(64, 1000)
         head.weight = emb.weight
