@@ -2,7 +2,7 @@
 
 The text files in ``data/`` are made by :func:`build_files` (written by ``python -m course_lib
 make-data``, :mod:`course_lib.tools.make_data`) from :mod:`course_lib.toyworld` with a
-fixed seed; lesson 06 adds two files that come from training (:data:`TRAINED`, each with the
+fixed seed; lesson 07 adds two files that come from training (:data:`TRAINED`, each with the
 command that re-creates it). ``data/SHA256SUMS`` records the checksums of all of them (``cd
 data && sha256sum -c SHA256SUMS`` checks them).
 
@@ -12,7 +12,7 @@ as the package data ``course_lib/_data`` (``pyproject.toml`` maps one onto the o
 machine) reads the same bytes from any folder. Where neither exists the loaders of the
 generated files make the same data in memory, so a lesson prints the same either way.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/04_init_and_word_vectors.ipynb.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ SPLIT_SIZES = {"train": 1200, "validation": 600, "test": 600}
 #: the files :func:`make_data` writes besides ``SHA256SUMS``, by path inside ``data/``
 FILES = (".gitattributes", "README.md", "toyworld/corpus.txt", "toyworld/ground_truth.json",
          "toyworld/sentences.tsv", "toyworld/vocab.json")
-#: the files lesson 06 reads that come from training, not from the grammar, by path inside
+#: the files lesson 07 reads that come from training, not from the grammar, by path inside
 #: ``data/``, each with the command that re-creates it (make-data records their checksums)
 TRAINED = {
     "prompt_study.json": "python -m course_lib prompt-study",
@@ -75,14 +75,14 @@ that the files regenerate byte for byte; `cd data && sha256sum -c SHA256SUMS` ch
 | `SHA256SUMS` | SHA-256 of every file above and of the two trained files below, in `sha256sum` format |
 | `.gitattributes` | keeps git from changing line endings, so the checksums hold on every OS |
 
-Lesson 06 adds two files that `make-data` does not write (they come from training, not from
+Lesson 07 adds two files that `make-data` does not write (they come from training, not from
 the grammar), each with the command that re-creates it; `make-data` records their checksums in
 `SHA256SUMS` (after re-creating one on purpose, run it again):
 
 | file | what it holds |
 | --- | --- |
 | `tinylm.pt` | the pretrained `TinyLM` (0.55 MB, `torch.load(weights_only=True)`); `python -m course_lib train-tinylm --force` re-trains it in about 2 minutes on one CPU thread, bit for bit |
-| `prompt_study.json` | lesson 06's comparison: the emit and rank accuracy of every method, task and seed; `python -m course_lib prompt-study` re-runs it in about 10 minutes on one thread |
+| `prompt_study.json` | lesson 07's comparison: the emit and rank accuracy of every method, task and seed; `python -m course_lib prompt-study` re-runs it in about 10 minutes on one thread |
 
 This folder is the only copy in the repository. A wheel built from it (`pip wheel .`) carries
 every file here as the package data `course_lib/_data`, so an installed course runs every
@@ -251,7 +251,7 @@ def load_corpus(data_dir: str | os.PathLike = DATA_DIR, *, verify: bool = True) 
         >>> sum(map(len, corpus)) >= CORPUS_TOKENS
         True
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     text = _read(data_dir, "toyworld/corpus.txt", verify)
     if text is None:
@@ -280,7 +280,7 @@ def load_sentences(split: str = "train", data_dir: str | os.PathLike = DATA_DIR,
         >>> len(train), train[0].sentiment in ("negative", "positive")
         (1200, True)
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     if split not in SPLIT_SIZES:
         raise ValueError(f"split must be one of {list(SPLIT_SIZES)}; got {split!r}")
@@ -316,7 +316,7 @@ def load_ground_truth(data_dir: str | os.PathLike = DATA_DIR, *, verify: bool = 
         >>> load_ground_truth()["markers"]["gender"]
         ['he', 'she']
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     text = _read(data_dir, "toyworld/ground_truth.json", verify)
     return toyworld.ground_truth() if text is None else json.loads(text)

@@ -1,6 +1,6 @@
 """Moved to :mod:`course_lib.freezing.costs`; this name keeps old notebooks working.
 
-Introduced in notebooks/05_partial_freezing.ipynb.
+Introduced in notebooks/06_partial_freezing.ipynb.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ The hash must be *stable*: Python's ``hash(str)`` changes from process to proces
 trained in one process would look up other rows in the next. :func:`stable_hash` uses
 BLAKE2b, which gives the same number on every machine and every run.
 
-Introduced in notebooks/07_embeddings_at_scale.ipynb.
+Introduced in notebooks/08_embeddings_at_scale.ipynb.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def stable_hash(token: str, *, seed: int = 0) -> int:
         >>> stable_hash("king") == stable_hash("king"), stable_hash("king") == stable_hash("king", seed=1)
         (True, False)
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     if not isinstance(token, str):
         raise TypeError(f"token must be a str; got {type(token).__name__} {token!r}")
@@ -55,7 +55,7 @@ def hash_ids(tokens: Sequence[str], num_buckets: int, *, seed: int = 0) -> torch
         >>> hash_ids(["king", "queen", "king"], 1000).tolist()[0] == hash_ids(["king"], 1000).item()
         True
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     if not is_int(num_buckets) or num_buckets < 1:
         raise ValueError(f"num_buckets must be a positive int; got {num_buckets!r}")
@@ -79,7 +79,7 @@ def expected_collisions(num_keys: int, num_buckets: int) -> float:
         >>> round(expected_collisions(100_000, 2**17))
         30046
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     if not is_int(num_buckets) or num_buckets < 1 or num_keys < 0:
         raise ValueError(f"need num_keys >= 0 and a positive int num_buckets; got {num_keys!r} and {num_buckets!r}")
@@ -96,7 +96,7 @@ def count_collisions(ids: torch.Tensor) -> int:
         >>> count_collisions(torch.tensor([3, 7, 3, 3, 1]))
         2
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     ids = torch.as_tensor(ids).flatten()
     return int(ids.numel() - ids.unique().numel())
@@ -129,7 +129,7 @@ class HashEmbedding(nn.Module):
         >>> torch.equal(emb(emb.ids(["a", "b"])), emb(["a", "b"]))
         True
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
 
     def __init__(self, num_buckets: int, embedding_dim: int, num_hashes: int = 1):

@@ -122,7 +122,7 @@ def _data(data_dir: Path | None) -> Check:
 
     folder = Path(data_dir) if data_dir is not None else data.DATA_DIR
     if not folder.is_dir():
-        return Check("data", False, f"the course's data folder {folder} is missing (lesson 06 cannot load its "
+        return Check("data", False, f"the course's data folder {folder} is missing (lesson 07 cannot load its "
                                     "model without it): reinstall course_lib, or in the repository run "
                                     "`python -m course_lib make-data`")
     problems = data.verify_data(folder, trained=True)
@@ -132,7 +132,7 @@ def _data(data_dir: Path | None) -> Check:
         return Check("data", False, f"{problems[0]}{again}{more}")
     where = "data/" if folder == data.REPO_DATA_DIR else str(folder)
     count = len(data.read_checksums(folder)[0])
-    return Check("data", True, f"{where} holds all {count} course files (the corpus, lesson 06's model and "
+    return Check("data", True, f"{where} holds all {count} course files (the corpus, lesson 07's model and "
                                "results), each matching SHA256SUMS")
 
 

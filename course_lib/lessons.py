@@ -42,16 +42,19 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("03_parameters", "Registering learnable tensors",
            "`nn.Parameter` vs tensor attribute vs buffer; a tiny ViT's `cls_token` and `pos_embedding`; "
            "weight tying; optimizer pitfalls"),
-    Lesson("04_init_and_pretrained", "Initialisation and pretrained vectors",
-           "default init and scale; parameter arithmetic; word vectors trained on the course corpus; "
-           "GloVe / word2vec files; random vs frozen vs fine-tuned"),
-    Lesson("05_partial_freezing", "Training only some rows",
+    Lesson("04_init_and_word_vectors", "Initialisation and word vectors",
+           "default init and scale; the padding row; parameter arithmetic; word vectors trained on the "
+           "course corpus and checked against its truth"),
+    Lesson("05_pretrained_vectors", "Pretrained vectors in a model",
+           "GloVe / word2vec files; `align` and OOV rows; random vs frozen vs fine-tuned on a small "
+           "labelled task"),
+    Lesson("06_partial_freezing", "Training only some rows",
            "freeze pretrained rows and train new ones six ways; which ones leak under which optimizer; "
            "`PartiallyFrozenEmbedding` at GloVe scale; growing a vocabulary"),
-    Lesson("06_soft_prompts", "Soft prompts",
+    Lesson("07_soft_prompts", "Soft prompts",
            "learned prompt vectors steering a frozen language model; accuracy vs trainable parameters; "
            "the same wrapper on a Hugging Face model"),
-    Lesson("07_embeddings_at_scale", "Embeddings at scale",
+    Lesson("08_embeddings_at_scale", "Embeddings at scale",
            "memory arithmetic; SparseAdam; EmbeddingBag; hashing; mixed precision; a table sharded "
            "across two processes"),
 )

@@ -9,7 +9,7 @@ model meets sentences at every position, which is what a prompt in front of a se
 needs. ``data/tinylm.pt`` holds the trained model; ``python -m course_lib train-tinylm``
 (:func:`main`) re-trains it in about 2 minutes on one CPU thread.
 
-Introduced in notebooks/06_soft_prompts.ipynb.
+Introduced in notebooks/07_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def lm_vocab(vocab: Vocab | None = None) -> Vocab:
         >>> len(v) == len(load_vocab()) + 1, v.tokens[-1], v["good"] == load_vocab()["good"]
         (True, '<eos>', True)
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     tokens = (vocab or load_vocab()).tokens
     return Vocab(tokens if EOS in tokens else tokens + [EOS])
@@ -64,7 +64,7 @@ def encode_corpus(corpus: list[list[str]], vocab: Vocab) -> torch.Tensor:
         >>> v.decode(encode_corpus([["we", "ate"], ["it", "was", "good"]], v))
         ['<eos>', 'we', 'ate', '<eos>', 'it', 'was', 'good', '<eos>']
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     if EOS not in vocab:
         raise ValueError(f"vocab has no {EOS!r} token; pass lm_vocab(vocab)")
@@ -96,7 +96,7 @@ def pretrain_tiny_lm(config: TinyLMConfig | None = None, *, num_steps: int = 250
         (TinyLM, dict): the model (in eval mode) and a summary: ``train_loss``,
         ``heldout_loss``, ``seconds`` and the arguments.
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     vocab = lm_vocab()
     config = config or TinyLMConfig(vocab_size=len(vocab))
@@ -145,7 +145,7 @@ def save_tiny_lm(path: str | os.PathLike, model: TinyLM, vocab: Vocab, summary: 
     write never destroys the checkpoint it was replacing; an existing file is replaced only
     with ``overwrite=True``.
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     if len(vocab) != model.config.vocab_size:
         raise ValueError(f"vocab has {len(vocab)} words but the model's vocab_size is {model.config.vocab_size}")
@@ -184,7 +184,7 @@ def load_tiny_lm(path: str | os.PathLike = CHECKPOINT, *, map_location=None) -> 
         >>> model.config.d_model, vocab.tokens[-1], model.training
         (64, '<eos>', False)
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     path = Path(path)
     if not path.is_file():

@@ -3,7 +3,7 @@
 :func:`embedding_memory` does the arithmetic for any size; :func:`measure_memory` adds up
 the bytes of real tensors, so the arithmetic can be checked on a small table.
 
-Introduced in notebooks/07_embeddings_at_scale.ipynb.
+Introduced in notebooks/08_embeddings_at_scale.ipynb.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def format_bytes(num_bytes: float) -> str:
         >>> format_bytes(512), format_bytes(1536), format_bytes(400_000 * 300 * 4)
         ('512 B', '1.50 KiB', '458 MiB')
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     value = float(num_bytes)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
@@ -59,7 +59,7 @@ class MemoryEstimate:
         optimizer (int): the optimizer's state (moments, step counters).
         master (int): a higher-precision copy of the table that the optimizer updates. Default: ``0``.
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
 
     table: int
@@ -117,7 +117,7 @@ def embedding_memory(num_embeddings: int, embedding_dim: int, *, dtype: torch.dt
         >>> embedding_memory(10, 4, dtype=torch.bfloat16, optimizer="sgd").total
         160
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
         if not is_int(value) or value < 1:
@@ -169,7 +169,7 @@ def measure_memory(parameters: Iterable[torch.Tensor] | torch.nn.Module,
         >>> measure_memory(emb, opt) == embedding_memory(10, 4, optimizer="adam")
         True
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     params = list(parameters.parameters() if isinstance(parameters, torch.nn.Module) else parameters)
     state = 0

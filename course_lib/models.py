@@ -1,6 +1,6 @@
 """Small models the lessons train on a CPU in seconds.
 
-TinyViT (lesson 03), BagOfEmbeddings (lesson 04), TinyLM (lesson 06).
+TinyViT (lesson 03), BagOfEmbeddings (lesson 05), TinyLM (lesson 07).
 
 Introduced in notebooks/03_parameters.ipynb.
 """
@@ -221,7 +221,7 @@ def fit_tiny_vit(model: TinyViT, train: tuple[torch.Tensor, torch.Tensor], val: 
                eval_fn=lambda m: {"val_acc": accuracy(m, *val)}, progress=progress)
 
 
-# ---- lesson 04: small classifiers ----
+# ---- lesson 05: small classifiers ----
 def _check_bag_ids(module: "BagOfEmbeddings", args: tuple, kwargs: dict) -> None:
     """A :class:`BagOfEmbeddings` takes one ``(B, T)`` tensor of ids in ``0 .. V - 1``; anything else is refused
     before a kernel runs (a 1-D ``(T,)`` would average over the wrong axis; ``-1`` would read the last row)."""
@@ -263,7 +263,7 @@ class BagOfEmbeddings(nn.Module):
         ...
         ValueError: ids must be a (B, T) batch of sentences; got shape (4,). For one sentence use ids.unsqueeze(0)
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, num_classes: int, padding_idx: int = 0):
@@ -296,7 +296,7 @@ class BagOfEmbeddings(nn.Module):
         return self.classifier(mean)                                         # (B, num_classes)
 
 
-# ---- lesson 06: TinyLM, a small GPT-style causal language model ----
+# ---- lesson 07: TinyLM, a small GPT-style causal language model ----
 @dataclass
 class TinyLMConfig:
     """The sizes of a :class:`TinyLM`; the defaults pretrain on the course corpus in about 2 minutes on one thread.
@@ -310,7 +310,7 @@ class TinyLMConfig:
         ...
         ValueError: d_model=62 must be divisible by n_heads=4 (each head gets d_model // n_heads dims); e.g. d_model=64.
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
 
     vocab_size: int = 443     # V: rows of the (tied) input and output embedding table
@@ -339,7 +339,7 @@ class TinyLMConfig:
 class CausalLMOutput:
     """What :meth:`TinyLM.forward` returns, named as Hugging Face's ``CausalLMOutput``.
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
 
     logits: torch.Tensor                 # (B, T, V): scores of the next token after each position
@@ -407,7 +407,7 @@ class TinyLM(nn.Module):
         >>> torch.allclose(model(inputs_embeds=embeds).logits, out.logits)
         True
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
 
     def __init__(self, config: TinyLMConfig, **overrides):

@@ -16,7 +16,7 @@ word of the corpus, most frequent first. The checks against the toy world's grou
   the published objective; ``"fit"`` (the default) fits ``log(1 + X)`` on every cell and
   gives the empty cells a small weight.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/04_init_and_word_vectors.ipynb.
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ class WordVectors:
         >>> dict(zip(wv.words, wv.vectors.tolist()))["dog"]
         [0.0, 0.0, 0.0]
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
 
     words: list[str]
@@ -146,7 +146,7 @@ class SGNSConfig:
         ...
         ValueError: window must be an int >= 1; got 0. Use e.g. window=5
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
 
     embedding_dim: int = 64   # D, the length of a word vector
@@ -176,7 +176,7 @@ class GloVeConfig:
         ...
         ValueError: empty_cells must be 'fit' or 'ignore'; got 'skip'
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
 
     embedding_dim: int = 64     # D
@@ -256,7 +256,7 @@ def train_sgns(corpus: Sequence[Sequence[str]], config: SGNSConfig | None = None
         >>> wv.vectors.shape == (len(wv.words), 8), wv.words[:3]
         (True, ['we', 'and', 'it'])
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     config = _check_config(config, SGNSConfig)
     with _course_threads():
@@ -323,7 +323,7 @@ def cooccurrence(corpus: Sequence[Sequence[str]], window: int = 8) -> tuple[list
         >>> words, X.tolist()
         (['a', 'b'], [[1.0, 2.0], [2.0, 0.0]])
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     if not is_int(window) or window < 1:
         raise ValueError(f"window must be an int >= 1; got {window!r}. Use e.g. window=8")
@@ -367,7 +367,7 @@ def train_glove(corpus: Sequence[Sequence[str]], config: GloVeConfig | None = No
         >>> wv.vectors.shape == (len(wv.words), 8), len(wv.losses)
         (True, 1)
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     config = _check_config(config, GloVeConfig)
     with _course_threads():

@@ -1,4 +1,4 @@
-"""Lesson 06's comparison: every way to answer a task through the frozen TinyLM, on one split, over seeds.
+"""Lesson 07's comparison: every way to answer a task through the frozen TinyLM, on one split, over seeds.
 
 Each :class:`Method` is one row of the lesson's table: no prompt, a hand-written prompt
 (before or after the sentence), soft prompts of length 1, 5 and 20 started three ways (random,
@@ -12,7 +12,7 @@ for a notebook, so ``python -m course_lib prompt-study`` runs it and writes
 ``data/prompt_study.json``; the notebook re-runs a few rows live and checks that they match
 the file.
 
-Introduced in notebooks/06_soft_prompts.ipynb.
+Introduced in notebooks/07_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def run_method(m: Method | str, task: str, seed: int = 0, *, device=None,
         ``emit``, ``rank``, ``seconds``, and ``model`` / ``vocab`` / ``history`` (not stored
         in the results file).
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     m = method(m) if isinstance(m, str) else m
     base, vocab = load_tiny_lm(checkpoint)
@@ -121,7 +121,7 @@ def run_method(m: Method | str, task: str, seed: int = 0, *, device=None,
             p.requires_grad_(False)
         table = base.get_input_embeddings().weight                              # (V, D), tied to the output
         params, trainable = [table.requires_grad_(True)], table.numel()
-        if m.kind == "rows":  # lesson 05's hook: Adam without weight decay leaves zero-gradient rows exactly put
+        if m.kind == "rows":  # lesson 06's hook: Adam without weight decay leaves zero-gradient rows exactly put
             frozen = torch.ones(table.shape[0], dtype=torch.bool)
             frozen[train.label_word_ids] = False
             mask_frozen_grads(table, frozen.nonzero().flatten().to(table.device))
@@ -147,7 +147,7 @@ def run_study(tasks=("sentiment", "topic"), seeds=SEEDS, methods=METHODS, *, out
     The file is written once, at the end, through a temporary file, so an interrupted run
     leaves the old one whole. Untrained methods run once (they have no seed).
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     rows, start = [], time.perf_counter()
     for task in tasks:
@@ -169,7 +169,7 @@ def run_study(tasks=("sentiment", "topic"), seeds=SEEDS, methods=METHODS, *, out
 def load_study(path: str | os.PathLike = RESULTS) -> list[dict]:
     """The rows written by :func:`run_study`.
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     path = Path(path)
     if not path.is_file():
@@ -191,7 +191,7 @@ def summarize(rows: list[dict]) -> list[dict]:
         >>> s["n"], round(s["emit_mean"], 3), round(s["emit_sd"], 3), s["rank_max"]
         (2, 0.6, 0.141, 1.0)
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
@@ -237,7 +237,7 @@ def format_by_task(summary: list[dict], key: str = "emit") -> str:
         method                   trained numbers          a emit          b emit
         m                                      5   0.600 ± 0.141           0.250
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     if key not in ("emit", "rank"):
         raise ValueError(f"key must be 'emit' or 'rank'; got {key!r}")

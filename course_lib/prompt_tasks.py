@@ -10,7 +10,7 @@ the last word are read two ways:
 
 Emit implies rank; a frozen model often ranks right while emitting another word.
 
-Introduced in notebooks/06_soft_prompts.ipynb.
+Introduced in notebooks/07_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ __all__ = ["VerbalizerTask", "evaluate", "make_task", "readout_logits", "sentime
 class VerbalizerTask:
     """Sentences as right-padded ids, their classes, and the word each class is answered with.
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
 
     input_ids: torch.Tensor        # (N, T) ids, right-padded with 0
@@ -69,7 +69,7 @@ def make_task(task: str, split: str, vocab: Vocab, *, prefix: Sequence[str] = ()
         >>> len(t), t.classes, lm_vocab().decode(t.label_word_ids)
         (600, ('negative', 'positive'), ['bad', 'good'])
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     if task not in LABEL_WORDS:
         raise ValueError(f"task must be one of {list(LABEL_WORDS)}; got {task!r}")
@@ -99,7 +99,7 @@ def sentiment_first(split: str) -> torch.Tensor:
         >>> first.shape, first.dtype
         (torch.Size([600]), torch.bool)
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     from .toyworld import CATEGORIES
 

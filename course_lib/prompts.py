@@ -3,9 +3,9 @@
 ``PromptTunedModel(base, P)`` is the base model with every parameter frozen and a
 ``(P, D)`` table of *virtual tokens* in front of its input embeddings: the only numbers an
 optimizer trains. A ``cls_token`` (lesson 03) is a one-token learned prompt; training only
-some rows of a table (lesson 05) is its cousin.
+some rows of a table (lesson 06) is its cousin.
 
-Introduced in notebooks/06_soft_prompts.ipynb.
+Introduced in notebooks/07_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class SoftPrompt(nn.Module):
         ...
         ValueError: init='text' needs init_token_ids (the ids whose rows start the prompt); got None
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
 
     def __init__(self, num_virtual_tokens: int, embedding_dim: int, init: str = "random", *,
@@ -151,7 +151,7 @@ class PromptTunedModel(nn.Module):
         >>> tuple(model(ids, labels=ids).logits.shape)
         (1, 7, 20)
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
 
     def __init__(self, base_model: nn.Module, num_virtual_tokens: int, init: str = "random", *,
@@ -266,7 +266,7 @@ def nearest_tokens(prompt_weight: torch.Tensor, embedding_weight: torch.Tensor, 
         >>> nearest_tokens(torch.tensor([[0.0, 2.0, 0.1, 0.0]]), table, ["a", "b", "c", "d"], k=2)
         [['b', 'c']]
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     words = vocab.tokens if hasattr(vocab, "tokens") else list(vocab)
     if prompt_weight.dim() != 2 or embedding_weight.dim() != 2 or prompt_weight.shape[1] != embedding_weight.shape[1]:
@@ -309,7 +309,7 @@ def generate(model: nn.Module, input_ids: torch.Tensor, max_new_tokens: int = 8,
         >>> tuple(generate(base, torch.tensor([[3, 5]]), max_new_tokens=4).shape)
         (1, 6)
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
     if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2 or input_ids.dtype != torch.long:
         raise ValueError(f"input_ids must be a (B, T) tensor of int64 ids; got "

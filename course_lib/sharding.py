@@ -10,7 +10,7 @@ step in one process, so the two can be compared exactly.
 The workers run this file as a script: it imports only torch and the standard library, so
 a worker starts without loading the rest of ``course_lib`` (plots, widgets).
 
-Introduced in notebooks/07_embeddings_at_scale.ipynb.
+Introduced in notebooks/08_embeddings_at_scale.ipynb.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def shard_bounds(num_embeddings: int, world_size: int) -> list[tuple[int, int]]:
         >>> shard_bounds(10, 2), shard_bounds(7, 2)
         ([(0, 5), (5, 10)], [(0, 4), (4, 7)])
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     if not 1 <= world_size <= num_embeddings:
         raise ValueError(f"world_size must be between 1 and num_embeddings={num_embeddings}; got {world_size}")
@@ -82,7 +82,7 @@ class RowShardedEmbedding(nn.Module):
         - Input: ``(*)`` ids in ``0 .. V - 1``
         - Output: ``(*, D)``
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
 
     def __init__(self, shard: torch.Tensor, num_embeddings: int):
@@ -131,7 +131,7 @@ def reference_step(weight: torch.Tensor, ids: list[torch.Tensor], upstream: list
     """The same step in one process: ``nn.Embedding`` looks up every process's ids, the loss is
     ``sum((outputs[r] * upstream[r]).sum())`` and SGD updates the whole table.
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     emb = nn.Embedding.from_pretrained(weight.detach().clone(), freeze=False)
     optimizer = torch.optim.SGD(emb.parameters(), lr=lr)
@@ -178,7 +178,7 @@ def run_sharded(weight: torch.Tensor, ids: list[torch.Tensor], upstream: list[to
     Returns:
         ShardedStep: outputs per process, and the full gradient and table gathered from the shards.
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     world_size = len(ids)
     weight, ids, upstream = weight.detach().cpu(), [i.cpu() for i in ids], [u.detach().cpu() for u in upstream]

@@ -3,7 +3,7 @@
 Timings are for plotting and reading, never for checking: they depend on the machine and on
 what else runs on it. The byte counts in the same rows are exact.
 
-Introduced in notebooks/07_embeddings_at_scale.ipynb.
+Introduced in notebooks/08_embeddings_at_scale.ipynb.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def time_training_steps(vocab_sizes: Sequence[int], *, embedding_dim: int = 32, 
         >>> [(r["vocab_size"], r["dense_gradient_bytes"], r["sparse_gradient_bytes"]) for r in rows]
         [(100, 1600, 192), (1000, 16000, 192)]
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     device = torch.device(device)
     gen = torch.Generator().manual_seed(seed)
@@ -99,7 +99,7 @@ def time_bags(bag_lengths: Sequence[int], *, num_bags: int = 256, num_embeddings
         >>> [(r["bag_length"], r["intermediate_bytes"], r["output_bytes"]) for r in rows]
         [(4, 96, 24), (16, 384, 24)]
 
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/08_embeddings_at_scale.ipynb.
     """
     device = torch.device(device)
     gen = torch.Generator().manual_seed(seed)

@@ -5,7 +5,7 @@
 :data:`INITS` with :func:`course_lib.train.fit` and records train and validation
 accuracy after every epoch.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/05_pretrained_vectors.ipynb.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def encode_labelled(sentences: Sequence[Sentence], vocab: Vocab,
         >>> ids.tolist(), labels.tolist()
         ([[4, 5, 3], [2, 0, 0]], [1, 0])
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
     if task not in _LABELS:
         raise ValueError(f"task must be 'sentiment' or 'topic'; got {task!r}")
@@ -115,7 +115,7 @@ def train_classifier(init: str, train: tuple[torch.Tensor, torch.Tensor],
         >>> history.last["val_acc"], model.embedding.weight.requires_grad
         (1.0, False)
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
     if init not in INITS:
         raise ValueError(f"init must be one of {list(INITS)}; got {init!r}")

@@ -4,7 +4,7 @@ The toy world (:mod:`course_lib.toyworld`) knows every word's category and plant
 analogies such as ``king : queen :: man : woman``, so trained vectors can be scored
 against it. :mod:`course_lib.pretrain` re-exports both names.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/04_init_and_word_vectors.ipynb.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def neighbour_purity(vectors: torch.Tensor, words: Sequence[str], *, k: int = 5,
         ...                  categories={"animals": ["cat", "dog"], "colours": ["red", "blue"]})
         1.0
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     words = check_table(words, vectors)
     if not is_int(k) or not 1 <= k < len(words):
@@ -102,7 +102,7 @@ def analogy_accuracy(vectors: torch.Tensor, words: Sequence[str],
         ...                  [("king", "queen", "man", "woman"), ("man", "woman", "king", "queen")])
         1.0
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     words = check_table(words, vectors)
     quadruples = toyworld.analogies() if quadruples is None else [tuple(q) for q in quadruples]

@@ -1,6 +1,6 @@
 """Moved to :mod:`course_lib.vectors`; this name keeps old notebooks working.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/05_pretrained_vectors.ipynb.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ GloVe text has one ``word v1 ... vD`` line per word; word2vec text puts a ``coun
 line first; either may be gzipped. :func:`load_vectors` and :func:`save_vectors` read and
 write them, :func:`align` fits a table to a vocabulary, :func:`nearest` finds neighbours.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/05_pretrained_vectors.ipynb.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ _TO_TEXT = "gensim's KeyedVectors.load_word2vec_format(path, binary=True).save_w
 class VectorFileError(ValueError):
     """A vector file that cannot be read; the message names the file, the line and the problem.
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
 
 
@@ -237,7 +237,7 @@ def load_vectors(path: str | os.PathLike, *, limit: int | None = None,
         (['2010', '. . .'], [[0.5, 1.0], [0.25, -2.0]])
         >>> folder.cleanup()
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
     path = Path(path)
     if not path.is_file():
@@ -294,7 +294,7 @@ def check_table(words: Sequence[str], tensor: torch.Tensor) -> list[str]:
     """``words`` as a list if it labels the rows of ``tensor`` ``(N, D)`` (distinct, non-empty strings,
     one per row); otherwise a clear ``TypeError`` or ``ValueError``.
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
     if isinstance(words, torch.Tensor) and not isinstance(tensor, torch.Tensor):
         raise TypeError("words and tensor are swapped: pass the tensor of vectors as tensor, the words as words")
@@ -387,7 +387,7 @@ def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Te
         True
         >>> folder.cleanup()
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
     path = Path(path)
     if fmt not in ("glove", "word2vec"):
@@ -478,7 +478,7 @@ def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "
         [False, False, True, False, True]
         >>> emb = torch.nn.Embedding.from_pretrained(weight, freeze=False, padding_idx=0)
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
     if not isinstance(vocab, Vocab):
         raise TypeError(f"vocab must be a course_lib Vocab; got {type(vocab).__name__}. Use Vocab.from_tokens")
@@ -531,7 +531,7 @@ def nearest(tensor: torch.Tensor, words: Sequence[str], query: str | torch.Tenso
         >>> [(w, round(s, 3)) for w, s in nearest(table, ["king", "queen", "apple"], "king", k=2)]
         [('queen', 0.993), ('apple', 0.1)]
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     words = check_table(words, tensor)
     if not is_int(k) or k < 1:

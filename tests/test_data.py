@@ -202,7 +202,7 @@ def test_public_names_are_sorted():
 
 # ----------------------------------------------------------------- every file the lessons read, wherever installed
 def test_committed_checksums_cover_the_trained_files_too():
-    """SHA256SUMS lists lesson 06's model and results beside the generated files."""
+    """SHA256SUMS lists lesson 07's model and results beside the generated files."""
     sums, problems = data.read_checksums(data.DATA_DIR)
     assert problems == [] and set(sums) == {*data.FILES, *data.TRAINED}
     assert data.verify_data(data.DATA_DIR, trained=True) == []

@@ -123,7 +123,7 @@ def _exercise(key):
     return getattr(importlib.import_module(f"course_lib.exercises.{lesson}"), name)
 
 
-@pytest.mark.parametrize("key", ["lesson03.q5", "lesson06.q1", "lesson06.q3"])
+@pytest.mark.parametrize("key", ["lesson03.q5", "lesson07.q1", "lesson07.q3"])
 def test_a_crash_inside_the_learners_function_is_reported_as_their_exception_and_where(key):
     result = _exercise(key).evaluate(_crashing_answer)
     assert result.status == "incorrect"
@@ -132,7 +132,7 @@ def test_a_crash_inside_the_learners_function_is_reported_as_their_exception_and
     assert "Re-read the question" not in result.message
 
 
-@pytest.mark.parametrize("key", ["lesson03.q5", "lesson03.q7", "lesson06.q1", "lesson06.q3"])
+@pytest.mark.parametrize("key", ["lesson03.q5", "lesson03.q7", "lesson07.q1", "lesson07.q3"])
 def test_no_crash_of_a_learners_function_is_called_a_type_problem(key):
     result = _exercise(key).evaluate(_crashing_answer)
     assert result.status == "incorrect"

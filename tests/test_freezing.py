@@ -1,4 +1,4 @@
-"""Tests of lesson 05's freezing strategies (course_lib.freezing and its audit).
+"""Tests of lesson 06's freezing strategies (course_lib.freezing and its audit).
 
 Toy tables (``V`` = 10 rows of ``D`` = 4) unless a test needs another size; every invariant is
 checked bit for bit where the lesson claims "bit-for-bit".
@@ -747,7 +747,7 @@ def test_frozen_ids_are_checked_before_any_indexing(freeze):
 def test_the_checked_functions_still_print_their_own_source():
     import inspect
 
-    source = inspect.getsource(mask_frozen_grads)                      # lesson 05 prints it
+    source = inspect.getsource(mask_frozen_grads)                      # lesson 06 prints it
     assert source.startswith("def mask_frozen_grads(") and "keep[frozen_ids] = 0" in source
     assert inspect.getsource(zero_frozen_grads_).startswith("def zero_frozen_grads_(")
     weight = nn.Parameter(table(rows=5, dim=3))

@@ -1,4 +1,4 @@
-"""Lesson 05's cost measurement: the byte counts are exact, the floor is the same model, timings exist
+"""Lesson 06's cost measurement: the byte counts are exact, the floor is the same model, timings exist
 (never compared: they depend on the machine and its load)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The memory arithmetic of lesson 07 agrees with the bytes of real tensors after a real step."""
+"""The memory arithmetic of lesson 08 agrees with the bytes of real tensors after a real step."""
 from __future__ import annotations
 
 import pytest

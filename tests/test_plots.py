@@ -52,7 +52,7 @@ def test_row_drift_plot_has_a_line_per_optimizer_and_shades_the_batch_steps():
     assert shade.get_x() == 0.5 and ax.get_xlabel() and ax.get_title()
 
 
-# ---- lesson 05
+# ---- lesson 06
 def test_freezing_costs_plot_draws_each_strategy_against_the_floor():
     from course_lib.plots import plot_freezing_costs
 

@@ -1,4 +1,4 @@
-"""Lesson 06's comparison grid: the methods, one run of each kind, the stored results file, its summary and the CLI."""
+"""Lesson 07's comparison grid: the methods, one run of each kind, the stored results file, its summary and the CLI."""
 import json
 
 import matplotlib

@@ -14,7 +14,7 @@ def tiny_lm(seed=0):
 
 
 def gpt2(seed=0):
-    import transformers  # a dependency of the course (lesson 06): a missing package fails, never skips
+    import transformers  # a dependency of the course (lesson 07): a missing package fails, never skips
 
     torch.manual_seed(seed)
     config = transformers.GPT2Config(vocab_size=V, n_positions=16, n_embd=D, n_layer=2, n_head=2,

@@ -52,7 +52,7 @@ def test_every_page_opens_offline(kind, request):
 
 def test_decks_use_the_local_reveal_and_the_lessons_structure(slides):
     out, _ = slides
-    deck = (out / "07_embeddings_at_scale.slides.html").read_text()
+    deck = (out / "08_embeddings_at_scale.slides.html").read_text()
     assert '<script src="reveal.js/dist/reveal.js"></script>' in deck
     assert deck.count("<section") >= 20                              # slides and sub-slides
     assert "NBVAL_CHECK_OUTPUT" not in deck                          # the test marker stays off the projector
@@ -63,12 +63,12 @@ def test_decks_use_the_local_reveal_and_the_lessons_structure(slides):
 
 def test_site_pages_embed_figures_render_math_and_link_each_other(site):
     out, _ = site
-    page = (out / "07_embeddings_at_scale.html").read_text()
+    page = (out / "08_embeddings_at_scale.html").read_text()
     assert page.count('src="data:image/png;base64,') >= 4            # the lesson's four figures
     assert 'class="course-math"' in page and "$V \\times D" not in page
     assert 'href="01_lookup_tables.html"' in page and ".ipynb\"" not in page
     assert "An interactive widget" in (out / "02_gradient_flow.html").read_text()
-    assert "<title>07 · Embeddings at scale</title>" in page
+    assert "<title>08 · Embeddings at scale</title>" in page
 
 
 def test_site_index_is_the_lesson_map(site):

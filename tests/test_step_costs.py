@@ -1,4 +1,4 @@
-"""Lesson 07's measurements: the byte counts are exact; the timings exist (never compared)."""
+"""Lesson 08's measurements: the byte counts are exact; the timings exist (never compared)."""
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,4 @@
-"""The small labelled task of lesson 04: encoding, BagOfEmbeddings, train_classifier, the lesson's claims."""
+"""The small labelled task of lesson 05: encoding, BagOfEmbeddings, train_classifier, the lesson's claims."""
 from __future__ import annotations
 
 import pytest

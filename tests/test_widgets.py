@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-import course_lib.freezing  # noqa: F401  (registers lesson 05's strategies in the stepper's menu)
+import course_lib.freezing  # noqa: F401  (registers lesson 06's strategies in the stepper's menu)
 from course_lib import Vocab
 from course_lib.widgets import (OPTIMIZERS, STRATEGIES, FreezingStrategy, GradientExplorer, TrainingStepper,
                                 register_strategy)
@@ -348,7 +348,7 @@ NEW_OPTIMIZER = "new optimizer for the trainable rows; its state starts empty"
 
 class _TrainRows(FreezingStrategy):
     """A module strategy written here from the protocol alone: a frozen copy of the table plus
-    one Parameter of the trainable rows (the stepper must not depend on lesson 05's classes)."""
+    one Parameter of the trainable rows (the stepper must not depend on lesson 06's classes)."""
 
     name = "test_train_rows"
 

@@ -179,6 +179,6 @@ q6 = Exercise(
 
 answer = fix_padding""",
     explanation="`torch.where` returns a new tensor, so the caller's batch is untouched (editing it "
-                "in place is one of the bugs of a widely copied answer, in lesson 05). `-1` would "
+                "in place is one of the bugs of a widely copied answer, in lesson 06). `-1` would "
                 "raise on the CPU and trigger a device-side assert on a GPU.",
 )

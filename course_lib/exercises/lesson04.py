@@ -1,4 +1,4 @@
-"""Exercises of notebooks/04_init_and_pretrained.ipynb."""
+"""Exercises of notebooks/04_init_and_word_vectors.ipynb."""
 from __future__ import annotations
 
 import math
@@ -6,11 +6,9 @@ import math
 import torch
 from torch import nn
 
-from ..vocab import Vocab
-from . import Exercise, Incorrect, as_int_set, expect_int, expect_type
-from .._util import is_int
+from . import Exercise, Incorrect, expect_int, expect_type
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
+__all__ = ["q1", "q2", "q3", "q4"]
 
 
 # ---------------------------------------------------------------- q1: memory of a table under Adam
@@ -132,57 +130,15 @@ answer = q3.words[int(scores.argmax())]""",
 )
 
 
-# ---------------------------------------------------------------- q4: which rows does align leave at zero?
-def _q4_inputs() -> dict:
-    return {"vocab": Vocab(["<pad>", "<unk>", "the", "cat", "sat", "zebra"]), "words": ["cat", "the", "dog"],
-            "vectors": torch.tensor([[0.5, -1.0], [2.0, 0.25], [1.0, 1.0]])}
+# ---------------------------------------------------------------- q4: re-initialise without losing the pad row
+_Q4_ROWS, _Q4_DIM = 200, 50      # 10,000 numbers: enough to tell U(-0.05, 0.05) from look-alikes
 
 
 def _check_q4(answer) -> None:
-    if isinstance(answer, torch.Tensor) and answer.dtype == torch.bool:
-        if answer.shape != (6,):
-            raise Incorrect(f"your mask has shape {tuple(answer.shape)}; a mask over the rows of weight has "
-                            "shape (6,), e.g. (weight == 0).all(dim=1).")
-        answer = answer.nonzero().flatten()          # a row mask, e.g. (weight == 0).all(dim=1), names the same rows
-    got = as_int_set(answer, what="your set of rows")
-    outside = sorted(i for i in got if not 0 <= i < 6)
-    if outside:
-        raise Incorrect(f"id {outside[0]} is not a row of weight: the vocabulary has ids 0 to 5.")
-    if got & {2, 3}:
-        raise Incorrect("your set has a row whose word is in q4.words; align copies that word's vector.")
-    if 0 not in got:
-        raise Incorrect("the <pad> row (id 0) is always zeros, so that it suits padding_idx=0.")
-    if 1 not in got:
-        raise Incorrect("<unk> is a word of the vocabulary that the file does not have: an OOV row like any other.")
-    if got != {0, 1, 4, 5}:
-        raise Incorrect("a row of a word that q4.words lacks is missing from your set.")
-
-
-q4 = Exercise(
-    "q4",
-    "`weight, found = align(q4.vocab, q4.words, q4.vectors, oov=\"zeros\")`: which row ids of `weight` are "
-    "all zeros? Answer with a set (or a list, or a row mask) (`q4 = ex.q4.inputs()`; `q4.vocab.tokens` lists the "
-    "vocabulary in id order).",
-    check=_check_q4,
-    inputs=_q4_inputs,
-    hints=["Row i of weight belongs to q4.vocab.tokens[i]; a row is copied when q4.words has that word.",
-           "Two special tokens start every course vocabulary; what does align do with each?"],
-    solution="answer = {0, 1, 4, 5}",
-    explanation="Rows 2 (the) and 3 (cat) are copied from the file; 'dog' is in the file but not in the "
-                "vocabulary, so it is simply not used. <unk>, 'sat' and 'zebra' are OOV and start at zero, and "
-                "<pad> is zero whatever `oov` says.",
-)
-
-
-# ---------------------------------------------------------------- q5: re-initialise without losing the pad row
-_Q5_ROWS, _Q5_DIM = 200, 50      # 10,000 numbers: enough to tell U(-0.05, 0.05) from look-alikes
-
-
-def _check_q5(answer) -> None:
     if not callable(answer) or isinstance(answer, nn.Module):
         raise Incorrect("answer with the function itself, e.g. `answer = keras_init_` (no parentheses).")
     for padding_idx in (0, 3, None):
-        emb = nn.Embedding(_Q5_ROWS, _Q5_DIM, padding_idx=padding_idx)
+        emb = nn.Embedding(_Q4_ROWS, _Q4_DIM, padding_idx=padding_idx)
         before = emb.weight
         answer(emb)
         if emb.weight is not before:
@@ -194,7 +150,7 @@ def _check_q5(answer) -> None:
         if values.abs().max() > 0.05:
             raise Incorrect(f"some numbers are outside [-0.05, 0.05] (largest: {values.abs().max():.3f}); draw "
                             "from a uniform distribution on that interval.")
-        rows = [i for i in range(_Q5_ROWS) if i != padding_idx]
+        rows = [i for i in range(_Q4_ROWS) if i != padding_idx]
         if values[rows].std() < 0.01:
             raise Incorrect("the rows are (nearly) all the same; draw every number at random from U(-0.05, 0.05).")
         if len(values[rows].unique(dim=0)) < len(rows):
@@ -214,12 +170,12 @@ def _check_q5(answer) -> None:
                             "a uniform distribution (nn.init.uniform_), not a normal or a two-valued one.")
 
 
-q5 = Exercise(
-    "q5",
+q4 = Exercise(
+    "q4",
     "Write a function that re-initialises an `nn.Embedding` in place the way Keras does, every number from "
     "U(-0.05, 0.05), **keeping the padding row at zero** whatever `padding_idx` is (or none). Answer with "
     "the function.",
-    check=_check_q5,
+    check=_check_q4,
     hints=["`nn.init.uniform_(emb.weight, -0.05, 0.05)` fills the weight in place, padding row included.",
            "Then zero row `emb.padding_idx` (if it is not None) inside `with torch.no_grad():`."],
     solution="""def keras_init_(emb):
@@ -233,39 +189,4 @@ answer = keras_init_""",
     explanation="`nn.Embedding.reset_parameters()` zeroes the padding row after drawing N(0, 1), but "
                 "`nn.init.*` knows nothing about padding. Filling in place keeps the same Parameter, so "
                 "an optimizer built earlier still trains it (lesson 03).",
-)
-
-
-# ---------------------------------------------------------------- q6: what the optimizer trains
-def _check_q6(answer) -> None:
-    expect_type(answer, (tuple, list), "a pair (frozen, fine_tuned), e.g. (10, 20)")
-    if len(answer) == 2 and all(isinstance(x, float) and x.is_integer() for x in answer):
-        answer = tuple(int(x) for x in answer)       # (130.0, 28418.0) is the same count
-    if len(answer) != 2 or not all(is_int(x) for x in answer):
-        raise Incorrect("answer with two whole numbers: (trainable in the frozen run, trainable in the fine-tuned run).")
-    frozen, tuned = answer
-    table, head = 442 * 64, 64 * 2 + 2
-    if frozen == table + head:
-        raise Incorrect("your frozen count includes the table; freeze=True sets requires_grad=False on it.")
-    if frozen == 64 * 2 or tuned == table + 64 * 2:
-        raise Incorrect("the linear layer has a bias too: one number per class.")
-    if frozen != head:
-        raise Incorrect("the frozen count is wrong: only the linear layer (D inputs, 2 classes) trains.")
-    if tuned == table:
-        raise Incorrect("your fine-tuned count leaves out the linear layer, which trains in both runs.")
-    if tuned != table + head:
-        raise Incorrect("the fine-tuned count is wrong: the whole table trains too, one number per row and dimension.")
-
-
-q6 = Exercise(
-    "q6",
-    "`BagOfEmbeddings.from_pretrained(weight, num_classes=2, freeze=...)` with a `(442, 64)` weight: how many "
-    "numbers does the optimizer train with `freeze=True`, and with `freeze=False`? Answer with a tuple "
-    "`(frozen, fine_tuned)`.",
-    check=_check_q6,
-    hints=["The model is a table followed by `nn.Linear(64, 2)`.",
-           "`sum(p.numel() for p in model.parameters() if p.requires_grad)` counts them; try it."],
-    solution="answer = (64 * 2 + 2, 442 * 64 + 64 * 2 + 2)",
-    explanation="Frozen: 130 numbers learn from the labels, so 48 sentences are plenty. Fine-tuned: 28,418, of "
-                "which the 28,288 table numbers can memorise the training words.",
 )

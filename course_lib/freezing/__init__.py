@@ -1,6 +1,6 @@
-r"""Training only some rows of an embedding table (lesson 05): the map of this package.
+r"""Training only some rows of an embedding table (lesson 06): the map of this package.
 
-The question behind lesson 05: "I loaded pretrained vectors; some words had none and got
+The question behind lesson 06: "I loaded pretrained vectors; some words had none and got
 random rows. How do I freeze the pretrained rows and train only the new ones?"
 ``weight.requires_grad = False`` freezes the whole table, so people reach for one of six ways,
 all in :mod:`course_lib.freezing.methods`, in the lesson's order:
@@ -24,7 +24,7 @@ and 6 never give the frozen rows to the optimizer at all. The rest of the packag
 - :mod:`~course_lib.freezing.costs`: time per step and optimizer memory against the floor;
 - :func:`grow_embedding` (in ``methods``): more rows for a trained vocabulary.
 
-Introduced in notebooks/05_partial_freezing.ipynb.
+Introduced in notebooks/06_partial_freezing.ipynb.
 """
 from __future__ import annotations
 

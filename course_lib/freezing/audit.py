@@ -1,8 +1,8 @@
-"""The leak audit of lesson 05: which "frozen" rows move, under which optimizer.
+"""The leak audit of lesson 06: which "frozen" rows move, under which optimizer.
 
 Part of :mod:`course_lib.freezing`, which re-exports its public names.
 
-Introduced in notebooks/05_partial_freezing.ipynb.
+Introduced in notebooks/06_partial_freezing.ipynb.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class LeakAudit:
     change of any frozen number; ``0.0`` means bit-for-bit unchanged) and ``learned`` (the
     trainable rows moved and their loss fell).
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
 
     rows: list[dict] = field(default_factory=list)
@@ -95,7 +95,7 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
 
     Args:
         strategies (sequence of str, optional): names in ``course_lib.freezing.STRATEGIES``.
-            Default: the six of lesson 05.
+            Default: the six of lesson 06.
         optimizers (sequence of str, optional): keys of :data:`AUDIT_OPTIMIZERS`. Default: all.
         num_steps (int, optional): steps after the freeze. Default: 20.
         seed (int, optional): the table, targets and batches. Default: 0.
@@ -109,7 +109,7 @@ def audit_leakage(strategies: Sequence[str] | None = None, optimizers: Sequence[
         >>> audit.leaks()
         [('zero_grad', 'AdamW (weight_decay=0.01)')]
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
 
     strategies = list(STRATEGY_NAMES if strategies is None else strategies)

@@ -5,7 +5,7 @@ and Adam on a separate ``(K, D)`` Parameter that the trainable ids look up. A st
 cost is read as its ratio to the floor. Timings are for plotting and reading, never for
 checking: they depend on the machine and on what else runs on it. The byte counts are exact.
 
-Introduced in notebooks/05_partial_freezing.ipynb.
+Introduced in notebooks/06_partial_freezing.ipynb.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ __all__ = ["GLOVE_SIZE", "NOTEBOOK_SIZE", "SPEEDUP_TARGET", "TIME_VS_FLOOR_TARGE
 
 #: (num_embeddings, embedding_dim, num_trainable) of the issue's target: GloVe's 400k x 300, 1k new words.
 GLOVE_SIZE = (400_000, 300, 1_000)
-#: the size lesson 05 times in a few seconds.
+#: the size lesson 06 times in a few seconds.
 NOTEBOOK_SIZE = (50_000, 100, 1_000)
 #: ``partially_frozen`` may take at most this many times the floor's time per step.
 TIME_VS_FLOOR_TARGET = 1.25
@@ -162,7 +162,7 @@ def time_freezing(num_embeddings: int = GLOVE_SIZE[0], embedding_dim: int = GLOV
         >>> [(r["strategy"], r["optimizer_bytes"], r["grad_bytes"]) for r in rows]
         [('zero_grad', 1604, 800), ('floor', 100, 48)]
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
     V = _check_count("num_embeddings", num_embeddings, 2)
     D = _check_count("embedding_dim", embedding_dim)
@@ -250,7 +250,7 @@ def time_freezing_small(*, strategies: Sequence[str] | None = None, steps: int =
     Returns:
         list of dict: the rows of :func:`time_freezing`.
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
     return time_freezing(*NOTEBOOK_SIZE, strategies=strategies, steps=steps, device=device, seed=seed)
 
@@ -278,7 +278,7 @@ def cost_ratios(rows: Sequence[dict]) -> dict:
         {'time_vs_floor': 1.2, 'cpu_time_vs_floor': 1.1, 'speedup_vs_zero_grad': 20.0,
          'optimizer_bytes': 100, 'exact_optimizer_bytes': 100}
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
     by_name = {r["strategy"]: r for r in rows}
     pfe, zero = by_name.get("partially_frozen"), by_name.get("zero_grad")

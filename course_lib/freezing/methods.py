@@ -1,10 +1,10 @@
-r"""The six ways of training only some rows of an embedding table, in lesson 05's order.
+r"""The six ways of training only some rows of an embedding table, in lesson 06's order.
 
 :mod:`course_lib.freezing` (the package's ``__init__``) is the map: what each way does and which
 ones leak. Each way is also a :class:`~course_lib.freezing.strategies.FreezingStrategy`, so one
 loop (the leak audit, the cost benchmark, lesson 02's ``TrainingStepper``) runs them all.
 
-Introduced in notebooks/05_partial_freezing.ipynb.
+Introduced in notebooks/06_partial_freezing.ipynb.
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def _check_frozen_ids(weight, frozen_ids) -> torch.Tensor:
 
 def _checks_frozen_ids(fn):
     """``fn(weight, frozen_ids)`` with ``frozen_ids`` checked first. Applied after the ``def``, so that
-    ``inspect.getsource`` (which lesson 05 prints) shows the function's own lines."""
+    ``inspect.getsource`` (which lesson 06 prints) shows the function's own lines."""
     @functools.wraps(fn)
     def checked(weight: torch.Tensor, frozen_ids: torch.Tensor):
         return fn(weight, _check_frozen_ids(weight, frozen_ids))
@@ -122,7 +122,7 @@ class SplitEmbedding(nn.Module):
         >>> [name for name, p in split.named_parameters() if p.requires_grad]
         ['new.weight']
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
 
     def __init__(self, pretrained: torch.Tensor, num_new: int, padding_idx: int | None = None):
@@ -156,7 +156,7 @@ def zero_frozen_grads_(weight: torch.Tensor, frozen_ids: torch.Tensor) -> None:
     """Set the gradient of rows ``frozen_ids`` of ``weight`` to zero; call it after ``backward()``.
 
     The optimizer still holds every row: SGD's weight decay, momentum built up before, and
-    Adam's state all move zero-gradient rows (lesson 05's leak audit shows each).
+    Adam's state all move zero-gradient rows (lesson 06's leak audit shows each).
 
     Examples::
 
@@ -166,7 +166,7 @@ def zero_frozen_grads_(weight: torch.Tensor, frozen_ids: torch.Tensor) -> None:
         >>> weight.grad[:, 0].tolist()
         [0.0, 1.0, 0.0, 1.0]
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
     if weight.grad is None or not len(frozen_ids):
         return
@@ -194,7 +194,7 @@ def mask_frozen_grads(weight: torch.Tensor, frozen_ids: torch.Tensor) -> torch.u
         >>> weight.grad[:, 0].tolist()
         [1.0, 0.0, 1.0]
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
     keep = torch.ones(weight.shape[0], 1, dtype=weight.dtype, device=weight.device)   # (V, 1)
     keep[frozen_ids] = 0
@@ -220,7 +220,7 @@ class RowRestorer:
         >>> weight[:, 0].tolist()
         [0.0, 1.0, 0.0]
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
 
     def __init__(self, weight: torch.Tensor, frozen_ids: torch.Tensor):
@@ -238,7 +238,7 @@ def _reindex_after_load(module: "_TrainableRows", incompatible_keys) -> None:
 
 
 class _TrainableRows(nn.Module):
-    """What lesson 05's two buffer-plus-Parameter layers share: a frozen buffer ``(V, D)``
+    """What lesson 06's two buffer-plus-Parameter layers share: a frozen buffer ``(V, D)``
     named ``_buffer``, the ids to train ``(K,)`` and a Parameter ``(K, D)`` named ``_param``,
     with the argument checks and a checkpoint loader that loads all of them or nothing.
     Each subclass writes its own ``forward`` and ``merged_weight`` with its own names.
@@ -337,7 +337,7 @@ class TrainableTokensEmbedding(_TrainableRows):
         trainable_ids (sequence of int or LongTensor): the rows to train, ``(K,)``.
         padding_idx (int, optional): as in ``nn.Embedding``. Default: None.
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
 
     _buffer, _param = "base_weight", "delta"
@@ -387,7 +387,7 @@ class PartiallyFrozenEmbedding(_TrainableRows):
         >>> emb
         PartiallyFrozenEmbedding(5, 2, trainable=2)
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
 
     _buffer, _param = "frozen_weight", "trainable_weight"
@@ -432,7 +432,7 @@ def grow_embedding(emb: nn.Embedding, num_new: int, init: str = "mean", *,
         >>> new, new.weight[:4].equal(old.weight)
         (Embedding(6, 3, padding_idx=0), True)
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
     if not isinstance(emb, nn.Embedding):
         raise TypeError(f"emb must be an nn.Embedding; got {type(emb).__name__}")

@@ -2,9 +2,9 @@
 
 A strategy is a :class:`FreezingStrategy` subclass with hooks around the optimizer step, so
 one loop (the ``TrainingStepper`` of lesson 02, the leak audit and the cost benchmark of
-lesson 05) runs them all. :data:`STRATEGIES` maps each name to its class, in this order:
+lesson 06) runs them all. :data:`STRATEGIES` maps each name to its class, in this order:
 ``"none"`` (the base class: nothing is held) and ``"zero_grad"`` (lesson 02's stepper shows
-these two), then the other five of lesson 05's six ways in the lesson's order (all six, in
+these two), then the other five of lesson 06's six ways in the lesson's order (all six, in
 order, are :data:`STRATEGY_NAMES`). :func:`register_strategy` adds one of your own.
 
 Introduced in notebooks/02_gradient_flow.ipynb.
@@ -40,7 +40,7 @@ class FreezingStrategy:
         strategy.detach(weight)
 
     ``attach`` runs when the strategy or the frozen rows are chosen, ``detach`` before they
-    change. A strategy that trains a module of its own (lesson 05's ``"partially_frozen"``)
+    change. A strategy that trains a module of its own (lesson 06's ``"partially_frozen"``)
     returns that module's Parameters from :meth:`parameters` and copies its table into
     ``weight`` in :meth:`after_step`; one that hooks ``weight`` keeps the defaults. To add one::
 
@@ -116,14 +116,14 @@ def holds_exactly(optimizer: torch.optim.Optimizer | None, params) -> bool:
         >>> holds_exactly(opt, [weight]), holds_exactly(opt, [torch.nn.Parameter(torch.zeros(2))])
         (True, False)
 
-    Introduced in notebooks/05_partial_freezing.ipynb.
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
     held = [] if optimizer is None else [p for group in optimizer.param_groups for p in group["params"]]
     params = list(params)
     return optimizer is not None and len(held) == len(params) and all(p is q for p, q in zip(held, params))
 
 
-# ---------------------------------------------------------------- lesson 05's ways as strategies
+# ---------------------------------------------------------------- lesson 06's ways as strategies
 def _complement(frozen: torch.Tensor, num_rows: int) -> torch.Tensor:
     keep = torch.ones(num_rows, dtype=torch.bool, device=frozen.device)
     keep[frozen] = False
@@ -231,7 +231,7 @@ class PartiallyFrozenStrategy(_TrainableRowsStrategy):
     layer = PartiallyFrozenEmbedding
 
 
-#: The six ways of lesson 05, in the lesson's order (keys of :data:`STRATEGIES`).
+#: The six ways of lesson 06, in the lesson's order (keys of :data:`STRATEGIES`).
 STRATEGY_NAMES = ("split_tables", "zero_grad", "grad_hook", "restore_rows", "trainable_tokens", "partially_frozen")
 
 #: name -> strategy class; the stepper's "strategy" menu, in this order.

@@ -9,10 +9,11 @@ from __future__ import annotations
 from .lesson01 import plot_lookup_cost, plot_table
 from .lesson02 import plot_gradient_memory, plot_row_drift
 from .lesson03 import plot_images, plot_position_similarity
-from .lesson04 import plot_histories, plot_init_histograms
-from .lesson05 import plot_freezing_costs
-from .lesson06 import plot_prompt_study
-from .lesson07 import plot_collisions, plot_memory_breakdown, plot_scaling
+from .lesson04 import plot_init_histograms
+from .lesson05 import plot_histories
+from .lesson06 import plot_freezing_costs
+from .lesson07 import plot_prompt_study
+from .lesson08 import plot_collisions, plot_memory_breakdown, plot_scaling
 
 __all__ = [
     "plot_collisions",

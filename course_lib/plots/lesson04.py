@@ -1,6 +1,6 @@
-"""Figures of notebooks/04_init_and_pretrained.ipynb.
+"""Figures of notebooks/04_init_and_word_vectors.ipynb.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/04_init_and_word_vectors.ipynb.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 
 from .axes import axes_or_new
 
-__all__ = ["plot_histories", "plot_init_histograms"]
+__all__ = ["plot_init_histograms"]
 
 
 def plot_init_histograms(tables: Mapping[str, torch.Tensor], *, value_range: tuple[float, float] | None = None,
@@ -37,7 +37,7 @@ def plot_init_histograms(tables: Mapping[str, torch.Tensor], *, value_range: tup
         >>> [t.get_text() for t in ax.get_legend().get_texts()]
         ['N(0, 1)', 'U(-0.05, 0.05)']
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     ax = axes_or_new(ax)
     values = {label: t.detach().float().cpu().flatten() for label, t in tables.items()}
@@ -53,40 +53,4 @@ def plot_init_histograms(tables: Mapping[str, torch.Tensor], *, value_range: tup
     ax.set_ylabel("density (log scale)")
     ax.set_title(title)
     ax.legend()
-    return ax
-
-
-def plot_histories(histories: Mapping[str, object], *, metric: str = "acc", ax=None):
-    """Training and validation curves of several runs: one colour per run, dashed = train, solid = validation.
-
-    Args:
-        histories (mapping): run name -> a :class:`course_lib.train.History` that records
-            ``"train_" + metric`` and ``"val_" + metric``.
-        metric (str, optional): the metric after its ``train_`` / ``val_`` prefix. Default: ``"acc"``.
-        ax (matplotlib Axes, optional): where to draw. Default: a new figure.
-
-    Returns:
-        matplotlib Axes.
-
-    Examples::
-
-        >>> from course_lib.train import History
-        >>> h = History([{"epoch": 1, "train_loss": 1.0, "train_acc": 0.6, "val_acc": 0.5},
-        ...              {"epoch": 2, "train_loss": 0.5, "train_acc": 1.0, "val_acc": 0.7}])
-        >>> ax = plot_histories({"random": h})
-        >>> [line.get_label() for line in ax.get_lines()]
-        ['random (train)', 'random (validation)']
-
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
-    """
-    ax = axes_or_new(ax)
-    for i, (name, history) in enumerate(histories.items()):
-        colour = f"C{i}"
-        epochs = history["epoch"]
-        ax.plot(epochs, history[f"train_{metric}"], "--", color=colour, alpha=0.7, label=f"{name} (train)")
-        ax.plot(epochs, history[f"val_{metric}"], "-", color=colour, linewidth=2, label=f"{name} (validation)")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel({"acc": "accuracy"}.get(metric, metric))
-    ax.set_title(f"Train (dashed) and validation (solid) {({'acc': 'accuracy'}.get(metric, metric))}")
-    ax.legend(fontsize="small", ncol=2)
     return ax

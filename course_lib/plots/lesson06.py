@@ -1,6 +1,6 @@
-"""Figures of notebooks/06_soft_prompts.ipynb.
+"""Figures of notebooks/06_partial_freezing.ipynb.
 
-Introduced in notebooks/06_soft_prompts.ipynb.
+Introduced in notebooks/06_partial_freezing.ipynb.
 """
 from __future__ import annotations
 
@@ -8,76 +8,72 @@ from collections.abc import Sequence
 
 from .axes import axes_or_new
 
-__all__ = ["plot_prompt_study"]
+__all__ = ["plot_freezing_costs"]
 
-_FAMILY_STYLE = {  # the first words of a method's name -> marker, colour, legend label
-    "soft P=1": ("o", "tab:blue", "soft prompt, P=1"),
-    "soft P=5": ("s", "tab:orange", "soft prompt, P=5"),
-    "soft P=20": ("D", "tab:green", "soft prompt, P=20"),
-    "hand-written": ("*", "tab:purple", "hand-written prompt (0 trained)"),
-    "no prompt": ("x", "tab:gray", "no prompt (0 trained)"),
-    "label-word rows": ("^", "tab:brown", "label-word rows"),
-    "embedding table": ("v", "tab:pink", "whole embedding table"),
-    "full fine-tuning": ("P", "tab:red", "full fine-tuning"),
+_METRICS = {
+    "ms_per_step": ("time per training step (ms, log scale)", "Time per Adam step"),
+    "optimizer_bytes": ("optimizer state (MiB, log scale)", "Adam's state"),
+    "grad_bytes": ("gradient memory (MiB, log scale)", "Gradient memory"),
 }
-_INIT_OFFSET = {"random": 0.75, "vocab": 0.9, "labels": 1.1, "text": 1.3}  # spread the inits of one P apart
-_LABEL_DY = {"random": -13, "vocab": 1, "labels": 8, "text": -4, "vocab, lr 0.3": -14}  # points: keep names apart
+_SCALE = {"ms_per_step": 1.0, "optimizer_bytes": 2.0**-20, "grad_bytes": 2.0**-20}
 
 
-def _style(name: str):
-    for prefix, style in _FAMILY_STYLE.items():
-        if name.startswith(prefix):
-            return style
-    return ("o", "black", name)
+def plot_freezing_costs(rows: Sequence[dict], metric: str = "ms_per_step", *, ax=None):
+    """One horizontal bar per freezing strategy, with the floor as a dashed line: a cost at one table size.
 
-
-def plot_prompt_study(summary: Sequence[dict], task: str, metric: str = "emit", *, chance: float | None = None,
-                      ax=None):
-    """Accuracy against trained numbers (log scale), one point per method, bars from the lowest to the highest seed.
-
-    Methods that train nothing (no prompt, hand-written prompts) sit at x = 1, labelled "0".
-    The inits of one prompt length are drawn side by side and named next to their point.
+    Bars are labelled with their ratio to the floor (``2.0x``); bars above the floor are red,
+    the others green; the x axis is logarithmic, so a 10x gap is a fixed distance.
 
     Args:
-        summary (sequence of dict): rows of :func:`course_lib.prompt_study.summarize`.
-        task (str): ``"sentiment"`` or ``"topic"``.
-        metric (str, optional): ``"emit"`` or ``"rank"``. Default: ``"emit"``.
-        chance (float, optional): draw this accuracy (one over the number of classes) as a dotted line.
+        rows (sequence of dict): rows of :func:`course_lib.freezing.costs.time_freezing`: one per
+            strategy with ``strategy`` and ``metric``, and one whose ``strategy`` is ``"floor"``.
+        metric (str, optional): ``"ms_per_step"``, ``"optimizer_bytes"`` or ``"grad_bytes"``.
+            Default: ``"ms_per_step"``.
         ax (matplotlib Axes, optional): where to draw. Default: a new figure.
 
     Returns:
         matplotlib Axes.
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Examples::
+
+        >>> rows = [{"strategy": "zero_grad", "ms_per_step": 40.0},
+        ...         {"strategy": "partially_frozen", "ms_per_step": 2.0}, {"strategy": "floor", "ms_per_step": 2.0}]
+        >>> ax = plot_freezing_costs(rows)
+        >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+        (['zero_grad', 'partially_frozen'], [' 20x', ' 1.0x'])
+
+    Introduced in notebooks/06_partial_freezing.ipynb.
     """
-    if metric not in ("emit", "rank"):
-        raise ValueError(f"metric must be 'emit' or 'rank'; got {metric!r}")
-    rows = [s for s in summary if s["task"] == task]
-    if not rows:
-        raise ValueError(f"summary has no rows for task {task!r}; tasks: {sorted({s['task'] for s in summary})}")
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {list(_METRICS)}; got {metric!r}")
+    floors = [r for r in rows if r["strategy"] == "floor"]
+    if len(floors) != 1:
+        raise ValueError(f"rows must hold exactly one row with strategy 'floor'; got {len(floors)}")
+    floor = floors[0][metric]
+    if not floor > 0:
+        raise ValueError(f"the floor's {metric} must be positive to draw ratios; got {floor!r}")
     ax = axes_or_new(ax)
-    labelled = set()
-    for s in rows:
-        marker, colour, label = _style(s["method"])
-        soft = s["method"].startswith("soft")
-        detail = s["method"].split(" ", 2)[-1] if soft else ""                  # "vocab", "vocab, lr 0.3"
-        x = max(s["trainable"], 1) * (_INIT_OFFSET.get(detail.split(",")[0], 1.0) if soft else 1.0)
-        mean, low, high = s[f"{metric}_mean"], s[f"{metric}_min"], s[f"{metric}_max"]
-        ax.errorbar([x], [mean], yerr=[[mean - low], [high - mean]], fmt=marker, color=colour, ms=7, capsize=3,
-                    label=None if label in labelled else label)
-        labelled.add(label)
-        if soft:
-            ax.annotate(detail, (x, mean), textcoords="offset points", xytext=(6, _LABEL_DY.get(detail, 0)),
-                        fontsize=7, color=colour)
+    bars = [r for r in rows if r["strategy"] != "floor"]
+    scale = _SCALE[metric]
+    values = [r[metric] * scale for r in bars]
+    ratios = [r[metric] / floor for r in bars]
+    colours = ["#D55E00" if ratio > 1.25 else "#009E73" for ratio in ratios]
+    positions = list(range(len(bars)))
+    ax.barh(positions, values, color=colours)
+    ax.set_yticks(positions, [r["strategy"] for r in bars])
+    ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlim(0.5, 4e5)
-    ax.set_ylim(-0.03, 1.05)
-    if chance is not None:
-        ax.axhline(chance, color="gray", lw=0.8, ls=":", label="chance")
-    ticks = [1, 10, 100, 1_000, 10_000, 100_000]
-    ax.set_xticks(ticks, ["0"] + [f"{t:,}" for t in ticks[1:]])
-    ax.set_xlabel("numbers the optimizer trains (log scale)")
-    ax.set_ylabel(f"{metric} accuracy (validation)")
-    ax.set_title(f"{task}: {metric} accuracy vs trained numbers\n(mean over seeds; bars: lowest to highest seed)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.axvline(floor * scale, color="black", linestyle="--", linewidth=1.2,
+               label="floor: table frozen + Adam on K rows")
+    for y, (value, ratio) in enumerate(zip(values, ratios)):
+        ax.text(value, y, f" {ratio:.1f}x" if ratio < 10 else f" {ratio:.0f}x", va="center", fontsize=9)
+    low, high = min(values + [floor * scale]), max(values + [floor * scale])
+    ax.set_xlim(low / 2, high * 4)  # room for the labels
+    label, title = _METRICS[metric]
+    sizes = rows[0].get("num_embeddings"), rows[0].get("embedding_dim"), rows[0].get("num_trainable")
+    if all(s is not None for s in sizes):
+        title += f", {sizes[0]:,} x {sizes[1]} table, {sizes[2]:,} trainable rows"
+    ax.set_xlabel(label)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize="small", loc="lower right")
     return ax

@@ -1,115 +1,83 @@
-"""Figures of notebooks/07_embeddings_at_scale.ipynb.
+"""Figures of notebooks/07_soft_prompts.ipynb.
 
-Introduced in notebooks/07_embeddings_at_scale.ipynb.
+Introduced in notebooks/07_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from .axes import axes_or_new
 
-__all__ = ["plot_collisions", "plot_memory_breakdown", "plot_scaling"]
+__all__ = ["plot_prompt_study"]
+
+_FAMILY_STYLE = {  # the first words of a method's name -> marker, colour, legend label
+    "soft P=1": ("o", "tab:blue", "soft prompt, P=1"),
+    "soft P=5": ("s", "tab:orange", "soft prompt, P=5"),
+    "soft P=20": ("D", "tab:green", "soft prompt, P=20"),
+    "hand-written": ("*", "tab:purple", "hand-written prompt (0 trained)"),
+    "no prompt": ("x", "tab:gray", "no prompt (0 trained)"),
+    "label-word rows": ("^", "tab:brown", "label-word rows"),
+    "embedding table": ("v", "tab:pink", "whole embedding table"),
+    "full fine-tuning": ("P", "tab:red", "full fine-tuning"),
+}
+_INIT_OFFSET = {"random": 0.75, "vocab": 0.9, "labels": 1.1, "text": 1.3}  # spread the inits of one P apart
+_LABEL_DY = {"random": -13, "vocab": 1, "labels": 8, "text": -4, "vocab, lr 0.3": -14}  # points: keep names apart
 
 
-def plot_scaling(rows: Sequence[dict], x: str, series: Mapping[str, str], *, xlabel: str, ylabel: str, title: str,
-                 ax=None):
-    """A cost (time, bytes) against a size, one line per method, on log-log axes.
+def _style(name: str):
+    for prefix, style in _FAMILY_STYLE.items():
+        if name.startswith(prefix):
+            return style
+    return ("o", "black", name)
+
+
+def plot_prompt_study(summary: Sequence[dict], task: str, metric: str = "emit", *, chance: float | None = None,
+                      ax=None):
+    """Accuracy against trained numbers (log scale), one point per method, bars from the lowest to the highest seed.
+
+    Methods that train nothing (no prompt, hand-written prompts) sit at x = 1, labelled "0".
+    The inits of one prompt length are drawn side by side and named next to their point.
 
     Args:
-        rows (sequence of dict): measurements, e.g. from :func:`course_lib.step_costs.time_training_steps`.
-        x (str): the key of the size on the x axis.
-        series (mapping): line label -> the key of its values.
-        xlabel, ylabel, title (str): the axis labels and the title.
+        summary (sequence of dict): rows of :func:`course_lib.prompt_study.summarize`.
+        task (str): ``"sentiment"`` or ``"topic"``.
+        metric (str, optional): ``"emit"`` or ``"rank"``. Default: ``"emit"``.
+        chance (float, optional): draw this accuracy (one over the number of classes) as a dotted line.
         ax (matplotlib Axes, optional): where to draw. Default: a new figure.
 
     Returns:
         matplotlib Axes.
 
-    Examples::
-
-        >>> rows = [{"V": 10, "a_ms": 1.0, "b_ms": 0.5}, {"V": 100, "a_ms": 9.0, "b_ms": 0.6}]
-        >>> ax = plot_scaling(rows, "V", {"dense": "a_ms", "sparse": "b_ms"}, xlabel="V", ylabel="ms", title="t")
-        >>> [line.get_label() for line in ax.get_lines()], ax.get_yscale()
-        (['dense', 'sparse'], 'log')
-
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
+    if metric not in ("emit", "rank"):
+        raise ValueError(f"metric must be 'emit' or 'rank'; got {metric!r}")
+    rows = [s for s in summary if s["task"] == task]
+    if not rows:
+        raise ValueError(f"summary has no rows for task {task!r}; tasks: {sorted({s['task'] for s in summary})}")
     ax = axes_or_new(ax)
-    sizes = [r[x] for r in rows]
-    for (label, key), marker in zip(series.items(), "osD^v"):
-        ax.loglog(sizes, [r[key] for r in rows], marker=marker, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize="small")
-    return ax
-
-
-def plot_memory_breakdown(estimates: Mapping[str, object], ax=None):
-    """Stacked bars of what a table costs in training (table, gradient, optimizer, master copy), in GiB.
-
-    Args:
-        estimates (mapping): bar label -> a :class:`course_lib.memory.MemoryEstimate`.
-        ax (matplotlib Axes, optional): where to draw. Default: a new figure.
-
-    Returns:
-        matplotlib Axes.
-
-    Examples::
-
-        >>> from course_lib.memory import embedding_memory
-        >>> ax = plot_memory_breakdown({"fp32, Adam": embedding_memory(10**6, 64)})
-        >>> [t.get_text() for t in ax.get_legend().get_texts()]
-        ['table', 'gradient', 'optimizer state', 'fp32 master copy']
-
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
-    """
-    ax = axes_or_new(ax)
-    labels = list(estimates)
-    left = [0.0] * len(labels)
-    for part, name in (("table", "table"), ("gradient", "gradient"), ("optimizer", "optimizer state"),
-                       ("master", "fp32 master copy")):
-        sizes = [getattr(estimates[label], part) / 2**30 for label in labels]
-        ax.barh(labels, sizes, left=left, label=name)
-        left = [a + b for a, b in zip(left, sizes)]
-    for y, total in enumerate(left):
-        ax.text(total, y, f" {total:.1f} GiB", va="center", fontsize=9)
-    ax.invert_yaxis()
-    ax.set_xlim(0, max(left) * 1.2)
-    ax.set_xlabel("memory (GiB)")
-    ax.set_title("What one table costs in training")
-    ax.legend(fontsize="small", loc="lower right")
-    return ax
-
-
-def plot_collisions(rows: Sequence[dict], ax=None):
-    """Keys that land in a row an earlier key already took, as a fraction of all keys, against the
-    number of buckets: measured and expected. (Keys that are not alone in their row, the first of
-    each shared row included, are more: up to twice as many when collisions are rare.)
-
-    Args:
-        rows (sequence of dict): ``num_buckets``, ``num_keys``, ``measured`` and ``expected``
-            (numbers of keys in a row already taken, as ``count_collisions`` counts them), one per
-            bucket count.
-        ax (matplotlib Axes, optional): where to draw. Default: a new figure.
-
-    Returns:
-        matplotlib Axes.
-
-    Examples::
-
-        >>> ax = plot_collisions([{"num_buckets": 10, "num_keys": 10, "measured": 4, "expected": 3.5}])
-        >>> [line.get_label() for line in ax.get_lines()]
-        ['measured', 'expected: n - m(1 - (1 - 1/m)^n)']
-
-    Introduced in notebooks/07_embeddings_at_scale.ipynb.
-    """
-    ax = axes_or_new(ax)
-    buckets = [r["num_buckets"] for r in rows]
-    ax.semilogx(buckets, [r["measured"] / r["num_keys"] for r in rows], "o", markersize=8, label="measured")
-    ax.semilogx(buckets, [r["expected"] / r["num_keys"] for r in rows], "-", label="expected: n - m(1 - (1 - 1/m)^n)")
-    ax.set_xlabel("buckets m (rows in the hashed table)")
-    ax.set_ylabel("fraction of keys landing in a taken row")
-    ax.set_title(f"Collisions of {rows[0]['num_keys']:,} keys hashed into m rows")
-    ax.legend()
+    labelled = set()
+    for s in rows:
+        marker, colour, label = _style(s["method"])
+        soft = s["method"].startswith("soft")
+        detail = s["method"].split(" ", 2)[-1] if soft else ""                  # "vocab", "vocab, lr 0.3"
+        x = max(s["trainable"], 1) * (_INIT_OFFSET.get(detail.split(",")[0], 1.0) if soft else 1.0)
+        mean, low, high = s[f"{metric}_mean"], s[f"{metric}_min"], s[f"{metric}_max"]
+        ax.errorbar([x], [mean], yerr=[[mean - low], [high - mean]], fmt=marker, color=colour, ms=7, capsize=3,
+                    label=None if label in labelled else label)
+        labelled.add(label)
+        if soft:
+            ax.annotate(detail, (x, mean), textcoords="offset points", xytext=(6, _LABEL_DY.get(detail, 0)),
+                        fontsize=7, color=colour)
+    ax.set_xscale("log")
+    ax.set_xlim(0.5, 4e5)
+    ax.set_ylim(-0.03, 1.05)
+    if chance is not None:
+        ax.axhline(chance, color="gray", lw=0.8, ls=":", label="chance")
+    ticks = [1, 10, 100, 1_000, 10_000, 100_000]
+    ax.set_xticks(ticks, ["0"] + [f"{t:,}" for t in ticks[1:]])
+    ax.set_xlabel("numbers the optimizer trains (log scale)")
+    ax.set_ylabel(f"{metric} accuracy (validation)")
+    ax.set_title(f"{task}: {metric} accuracy vs trained numbers\n(mean over seeds; bars: lowest to highest seed)")
+    ax.legend(fontsize=7, loc="lower right")
     return ax

@@ -111,7 +111,7 @@ def _median_ms(action, repeats: int) -> tuple[float, float, float]:
 
 
 def _prompt_history(num_vectors: int = 20, num_steps: int = 600, every: int = 25):
-    """A history of lesson 06's shape without training: a vocab-init prompt on the shipped TinyLM's
+    """A history of lesson 07's shape without training: a vocab-init prompt on the shipped TinyLM's
     table drifting at random, 25 snapshots, a falling loss; and the table and vocab to read it with."""
     import torch
 
@@ -196,7 +196,7 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
 
 
 def _freezing_targets(rows: list[dict]) -> list[dict]:
-    """Lesson 05's targets read from :func:`bench_freezing`'s rows, as summary rows (ratio <= 1 is on target)."""
+    """Lesson 06's targets read from :func:`bench_freezing`'s rows, as summary rows (ratio <= 1 is on target)."""
     from ..freezing.costs import SPEEDUP_TARGET, TIME_VS_FLOOR_TARGET, cost_ratios
 
     ratios, out = cost_ratios(rows), []

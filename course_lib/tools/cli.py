@@ -210,7 +210,7 @@ def _setup_cell(args) -> int:
 
 def _train_tinylm(argv: list[str]) -> int:
     """``python -m course_lib train-tinylm [--out PATH] [--steps N] [--seed S] [--force]``: re-train and save
-    lesson 06's TinyLM."""
+    lesson 07's TinyLM."""
     import torch
 
     from ..lm import CHECKPOINT, lm_vocab, pretrain_tiny_lm, save_tiny_lm
@@ -250,7 +250,7 @@ def _record_trained(path: Path) -> None:
 
 
 def _prompt_study(argv: list[str]) -> int:
-    """``python -m course_lib prompt-study [--tasks ...] [--seeds ...] [--out PATH]``: run lesson 06's grid."""
+    """``python -m course_lib prompt-study [--tasks ...] [--seeds ...] [--out PATH]``: run lesson 07's grid."""
     import torch
 
     from ..prompt_study import HAND_WRITTEN, RESULTS, SEEDS, format_summary, run_study, summarize
@@ -342,9 +342,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("grade", help="run submitted notebooks (a fresh kernel and a time limit each) and write "
                                  "grades.csv and grades.html (grade --help for its options)")
-    sub.add_parser("train-tinylm", help="re-train lesson 06's TinyLM into data/tinylm.pt (about 2 min; "
+    sub.add_parser("train-tinylm", help="re-train lesson 07's TinyLM into data/tinylm.pt (about 2 min; "
                                         "train-tinylm --help for its options)")
-    sub.add_parser("prompt-study", help="run lesson 06's comparison grid into data/prompt_study.json (about "
+    sub.add_parser("prompt-study", help="run lesson 07's comparison grid into data/prompt_study.json (about "
                                         "10 min; prompt-study --help for its options)")
 
     args = parser.parse_args(argv)

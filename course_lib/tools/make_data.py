@@ -45,7 +45,7 @@ def make_data(out_dir: str | os.PathLike = DATA_DIR, *, force: bool = False) -> 
         >>> [p.name for p in paths][-3:], problems
         (['sentences.tsv', 'vocab.json', 'SHA256SUMS'], [])
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     out_dir = Path(out_dir)
     files = build_files(trained_from=out_dir)

@@ -11,7 +11,7 @@ proportional to 1/rank (Zipf); the two words of a pair equally often. Only
 ``random.Random(seed).random()`` is used (the same stream on every Python and machine).
 The word tables and sentence templates are in :mod:`course_lib.toyworld.words`.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/04_init_and_word_vectors.ipynb.
 """
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def category_of(word: str) -> str:
         >>> category_of("queen"), category_of("paris"), category_of("bigger")
         ('people', 'places', 'qualities')
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     try:
         return _CATEGORY_OF[word]
@@ -121,7 +121,7 @@ def analogies(relation: str | None = None) -> list[tuple[str, str, str, str]]:
         >>> {r: len(analogies(r)) for r in RELATIONS}
         {'gender': 182, 'plural': 182, 'capital': 182, 'comparative': 240}
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     if relation is not None and relation not in RELATIONS:
         raise ValueError(f"relation must be one of {list(RELATIONS)} or None; got {relation!r}")
@@ -145,7 +145,7 @@ class Sentence:
         >>> s.text == " ".join(s.tokens), s.topic in TOPICS, s.sentiment in SENTIMENTS
         (True, True, True)
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
 
     tokens: tuple[str, ...]
@@ -203,7 +203,7 @@ def generate(num_tokens: int = 200_000, seed: int = 0) -> list[Sentence]:
         >>> corpus == generate(num_tokens=1_000, seed=0)
         True
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     if not is_int(num_tokens) or num_tokens < 1:
         raise ValueError(f"num_tokens must be a positive int; got {num_tokens!r}")
@@ -250,7 +250,7 @@ def labelled(num_sentences: int, *, split: str = "train", seed: int = 0) -> list
         >>> {s.text for s in train} & {s.text for s in valid}
         set()
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     if not is_int(num_sentences) or num_sentences < 0:
         raise ValueError(f"num_sentences must be a non-negative int; got {num_sentences!r}")
@@ -293,7 +293,7 @@ def ground_truth() -> dict:
         >>> gt["relations"]["capital"][0], gt["analogies"]["plural"][0]
         (['france', 'paris'], ['dog', 'dogs', 'cat', 'cats'])
 
-    Introduced in notebooks/04_init_and_pretrained.ipynb.
+    Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     return {
         "categories": {c: list(ws) for c, ws in CATEGORIES.items()},

@@ -4,7 +4,7 @@ Every table is in rank order: the first word of a category is drawn most often
 (weights proportional to 1/rank). Changing anything here changes the generated corpus,
 so ``data/`` must then be regenerated with ``python -m course_lib make-data --force``.
 
-Introduced in notebooks/04_init_and_pretrained.ipynb.
+Introduced in notebooks/04_init_and_word_vectors.ipynb.
 """
 from __future__ import annotations
 

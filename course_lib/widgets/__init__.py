@@ -3,14 +3,14 @@
 - :class:`GradientExplorer` (lesson 02): type a batch of ids or words, pick the loss
   reduction, toggle ``padding_idx`` and ``scale_grad_by_freq``, and see the table's
   gradient: a heatmap, the looked-up rows outlined, each row's lookup count and value.
-- :class:`TrainingStepper` (lesson 02; lesson 05 reuses it): a ``(8, 2)`` table of words
+- :class:`TrainingStepper` (lesson 02; lesson 06 reuses it): a ``(8, 2)`` table of words
   drawn as points; pick an optimizer, an ``lr`` and a batch, press "step" (or scrub
   "history") and watch each row's move as an arrow. Rows can be held "frozen" under a
   :class:`FreezingStrategy` (``course_lib.freezing.strategies``); ``"none"`` and
-  ``"zero_grad"`` are built in, and :func:`register_strategy` adds more (lesson 05 does).
+  ``"zero_grad"`` are built in, and :func:`register_strategy` adds more (lesson 06 does).
   The optimizer is kept, state and all, while the strategy trains ``weight`` itself; one
   that trains Parameters of its own (``"partially_frozen"``) gets a new optimizer.
-- :class:`PromptInspector` (lesson 06): scrub a "step" slider through the snapshots of a soft
+- :class:`PromptInspector` (lesson 07): scrub a "step" slider through the snapshots of a soft
   prompt's training (``train_verbalizer(..., snapshot_every=k)``) and see the loss, each prompt
   vector's nearest words (cosine) and how far each vector has moved since step 0.
 

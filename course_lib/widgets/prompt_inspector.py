@@ -1,6 +1,6 @@
 """PromptInspector: scrub through a soft prompt's training and see each vector's nearest words and the loss.
 
-Introduced in notebooks/06_soft_prompts.ipynb.
+Introduced in notebooks/07_soft_prompts.ipynb.
 """
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ class PromptInspector:
         >>> inspector.select(0); inspector.nearest[0][0], inspector.changed
         (('a', 1.0), [])
 
-    Introduced in notebooks/06_soft_prompts.ipynb.
+    Introduced in notebooks/07_soft_prompts.ipynb.
     """
 
     def __init__(self, history: dict, embedding_weight: torch.Tensor, vocab, k: int = 3, *, window: int = 25):

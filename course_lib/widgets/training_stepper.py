@@ -1,7 +1,7 @@
 """TrainingStepper: step an optimizer on a tiny 2-D table of words and watch which rows move.
 
 The stepper holds its "frozen" rows with a strategy from
-:mod:`course_lib.freezing.strategies` (``"none"``, ``"zero_grad"``, and what lesson 05 adds).
+:mod:`course_lib.freezing.strategies` (``"none"``, ``"zero_grad"``, and what lesson 06 adds).
 
 Introduced in notebooks/02_gradient_flow.ipynb.
 """

@@ -111,12 +111,12 @@ def _run_and_find(notebook, box_class: str, readout_class: str | None = None):
     return notebook.page.locator(f".{box_class}").first
 
 
-# ---- lesson 05: the stepper's strategy picker ------------------------------------------------
+# ---- lesson 06: the stepper's strategy picker ------------------------------------------------
 
-def test_lesson05_stepper_holds_king_still_after_switching_to_partially_frozen(open_notebook):
+def test_lesson06_stepper_holds_king_still_after_switching_to_partially_frozen(open_notebook):
     from course_lib.widgets import TrainingStepper
 
-    box = _run_and_find(open_notebook("05_partial_freezing.ipynb"), "course-stepper")
+    box = _run_and_find(open_notebook("06_partial_freezing.ipynb"), "course-stepper")
 
     def act(box):  # one step with zero_grad (king drifts), then partially_frozen and one more step
         step = box.locator("button.course-stepper-step")
@@ -140,9 +140,9 @@ def test_lesson05_stepper_holds_king_still_after_switching_to_partially_frozen(o
     assert "frozen (partially_frozen): king still" in box.locator(".course-stepper-readout").inner_text()
 
 
-# ---- lesson 06: the prompt inspector -------------------------------------------------------
+# ---- lesson 07: the prompt inspector -------------------------------------------------------
 
-def test_lesson06_prompt_inspector_scrubs_back_one_snapshot(open_notebook):
+def test_lesson07_prompt_inspector_scrubs_back_one_snapshot(open_notebook):
     import torch
 
     from course_lib.lm import load_tiny_lm
@@ -151,7 +151,7 @@ def test_lesson06_prompt_inspector_scrubs_back_one_snapshot(open_notebook):
     from course_lib.runtime import num_threads
     from course_lib.widgets import PromptInspector
 
-    box = _run_and_find(open_notebook("06_soft_prompts.ipynb"), "course-prompt-inspector", "course-prompt-readout")
+    box = _run_and_find(open_notebook("07_soft_prompts.ipynb"), "course-prompt-inspector", "course-prompt-readout")
 
     def lesson_inspector():  # the notebook's training, repeated here as the kernel ran it
         torch.set_num_threads(num_threads())
