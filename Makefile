@@ -25,9 +25,9 @@ PIP_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # What each audience installs: pyproject.toml's extras on top of the lessons' own packages.
-EXTRAS_lab := lab
-EXTRAS_teach := lab,teach
-EXTRAS_test := lab,test,teach
+EXTRAS_lab := lab,hf
+EXTRAS_teach := lab,teach,hf
+EXTRAS_test := lab,test,teach,hf
 
 .PHONY: help lab test notebooks data data-check bench doctor lock clean student grade slides site check-python
 

@@ -116,9 +116,10 @@ def test_extras_by_audience(root):
     project = _pyproject(root)["project"]
     extras = {name: {_name(r) for r in reqs} for name, reqs in project["optional-dependencies"].items()}
     runtime = {_name(r) for r in project["dependencies"]}
-    assert set(extras) == {"lab", "test", "teach"}
+    assert set(extras) == {"lab", "test", "teach", "hf"}
     assert extras["lab"] == {"jupyterlab", "ipykernel"}
-    assert not runtime & {"jupyterlab", "ipykernel", "notebook", "pytest", "nbval", "playwright", "nbconvert"}
+    assert extras["hf"] == {"peft"}                                   # lessons 06-07, side by side with PEFT
+    assert not runtime & {"jupyterlab", "ipykernel", "notebook", "pytest", "nbval", "playwright", "nbconvert", "peft"}
     assert {"pytest", "nbval", "playwright"} <= extras["test"] and "nbconvert" in extras["teach"]
     everything = (root / "pyproject.toml").read_text() + (root / "constraints.txt").read_text()
     assert "sphinx" not in everything.lower()                         # slides ship their own reveal.js
@@ -126,8 +127,8 @@ def test_extras_by_audience(root):
 
 def test_make_targets_install_only_what_they_need(root):
     extras = _makefile_extras(root)
-    assert extras == {"lab": "lab", "teach": "lab,teach", "test": "lab,test,teach"}
-    assert _makefile_stamp("lab", root) == "lab"                      # the learner: lessons + JupyterLab
+    assert extras == {"lab": "lab,hf", "teach": "lab,teach,hf", "test": "lab,test,teach,hf"}
+    assert _makefile_stamp("lab", root) == "lab"                      # the learner: lessons + JupyterLab + PEFT
     assert _makefile_stamp("test", root) == "test"
     for target in ("slides", "site", "student", "notebooks"):
         assert _makefile_stamp(target, root) == "teach"
@@ -138,12 +139,13 @@ def test_make_targets_install_only_what_they_need(root):
 
 def test_environment_yml_is_the_learners_install(root):
     project = _pyproject(root)["project"]
-    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]}
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]
+              + project["optional-dependencies"]["hf"]}
     env = yaml.safe_load((root / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     named = {_name(line) for line in pip_section if not line.startswith("-")}
     assert named == wanted
-    assert "-c constraints.txt" in pip_section and "-e .[lab]" in pip_section
+    assert "-c constraints.txt" in pip_section and "-e .[lab,hf]" in pip_section
 
 
 def test_every_package_is_pinned_exactly(root):
