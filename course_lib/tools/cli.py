@@ -1,5 +1,5 @@
 """The course's command line (``course_lib.tools.cli``): ``python -m course_lib doctor | make-data | notebooks | bench | student | grade |
-slides | site | setup-cell | train-tinylm | prompt-study``."""
+slides | site | pace | setup-cell | train-tinylm | prompt-study``."""
 from __future__ import annotations
 
 import argparse
@@ -180,6 +180,19 @@ def _slides(args) -> int:
     return 0
 
 
+def _pace(args) -> int:
+    from .pace import measure, stated_minutes
+
+    worst = 0
+    for path in _notebook_paths(args, "pace"):
+        measured, stated = measure(path), stated_minutes(path)
+        says = "states no time" if stated is None else f"states {stated[0]} / {stated[1]} min"
+        print(f"{path.name}: {measured}; the lesson {says}")
+        if stated is None or (round(measured.core_minutes), round(measured.all_minutes)) != stated:
+            worst = 1
+    return worst
+
+
 def _site(args) -> int:
     from .publish import build_site
 
@@ -328,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set-metadata", action="store_true",
                    help="instead, write the slide types read from the structure into the notebooks' cell metadata")
     p.set_defaults(func=_slides)
+
+    p = sub.add_parser("pace", help="measure each lesson's self-study minutes (core path and everything) and "
+                                    "compare them with what the lesson states (exit 1 where they differ)")
+    p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    p.set_defaults(func=_pace)
 
     p = sub.add_parser("site", help="write the executed course as static HTML to build/site/ (opens offline)")
     p.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
