@@ -5,10 +5,10 @@ from torch import nn
 WRONG = {
     "lesson04.q1": [100_000 * 300 * 4, 100_000 * 300 * 4 * 2, 100_000 * 300 * 4 * 3, 100_000 * 300,
                     100_000 * 300 * 8 * 4, 480, 4.8e8 + 1],
-    "lesson04.q2": [300 ** 0.5, 300 * 0.05 ** 2 / 3, 300 ** 0.5 * 0.05 / 3 ** 0.5, 0.05 ** 2 / 3,
+    "lesson04.q4": [300 ** 0.5, 300 * 0.05 ** 2 / 3, 300 ** 0.5 * 0.05 / 3 ** 0.5, 0.05 ** 2 / 3,
                     300 ** 0.5 * 0.05 ** 2, 0.05, "0.0144"],
-    "lesson04.q3": ["queen", "man", "king", "boy", "prince", "zebra", 3, " Man", "BOY"],
-    "lesson04.q4": ["forgets_padding", "hard_codes_row_0", "new_parameter", "normal", "constant", "frozen",
+    "lesson04.q2": ["queen", "man", "king", "boy", "prince", "zebra", 3, " Man", "BOY"],
+    "lesson04.q3": ["forgets_padding", "hard_codes_row_0", "new_parameter", "normal", "constant", "frozen",
                     "zeros_row_0_always", "module_not_function",
                     "truncated_normal", "two_values", "half_range",   # right range, wrong distribution
                     "one_row_repeated"],                              # right shape and range, wrong values
@@ -17,16 +17,16 @@ WRONG = {
 # Right answers written other ways: each must be accepted (tests/test_exercises.py).
 RIGHT = {
     "lesson04.q1": [480_000_000, 4.8e8, torch.tensor(480_000_000)],
-    "lesson04.q2": [0.0144, 300 ** 0.5 * (0.05 ** 2 / 3), torch.tensor(0.0144)],
-    "lesson04.q3": ["woman", " woman", "Woman"],
-    "lesson04.q4": ["keras_data_", "keras_rand_", "keras_keeps_return"],
+    "lesson04.q4": [0.0144, 300 ** 0.5 * (0.05 ** 2 / 3), torch.tensor(0.0144)],
+    "lesson04.q2": ["woman", " woman", "Woman"],
+    "lesson04.q3": ["keras_data_", "keras_rand_", "keras_keeps_return"],
 }
 
 
 def make(key, spec, inputs):
     """A named mistake, made from the exercise's own inputs."""
-    if key != "lesson04.q4":
-        return spec  # q2's string and q3's words are answers themselves
+    if key != "lesson04.q3":
+        return spec  # q4's string and q2's words are answers themselves
 
     def keep_padding(emb):
         if emb.padding_idx is not None:
