@@ -1,6 +1,6 @@
 """Small models the lessons train on a CPU in seconds.
 
-TinyViT (lesson 03), BagOfEmbeddings (lesson 05), TinyLM (lesson 07).
+TinyViT (lesson 03), BagOfEmbeddings and RecurrentClassifier (lesson 05), TinyLM (lesson 07).
 
 Introduced in notebooks/03_parameters.ipynb.
 """
@@ -15,8 +15,8 @@ from torch import nn
 from .lookup import check_ids
 from ._util import is_int, is_number
 
-__all__: list[str] = ["BagOfEmbeddings", "CausalLMOutput", "TinyLM", "TinyLMConfig", "TinyViT", "TinyViTConfig",
-                      "fit_tiny_vit", "patchify"]
+__all__: list[str] = ["BagOfEmbeddings", "CausalLMOutput", "RecurrentClassifier", "TinyLM", "TinyLMConfig", "TinyViT",
+                      "TinyViTConfig", "fit_tiny_vit", "patchify"]
 
 
 # ---- lesson 03: TinyViT ----
@@ -295,6 +295,111 @@ class BagOfEmbeddings(nn.Module):
         mean = total / keep.sum(dim=1).clamp_min(1)                          # (B, D)
         return self.classifier(mean)                                         # (B, num_classes)
 
+
+
+def _check_right_padded(module: "RecurrentClassifier", args: tuple, kwargs: dict) -> None:
+    """A :class:`RecurrentClassifier` also needs every ``<pad>`` after a sentence's last word: a pad
+    between words would be read as a word (a zero vector) and change the state."""
+    _check_bag_ids(module, args, kwargs)
+    ids = args[0] if args else kwargs.get("ids")
+    real = ids != module.embedding.padding_idx                               # (B, T)
+    gaps = real[:, 1:] & ~real[:, :-1]                                       # a word right after a pad
+    if bool(gaps.any()):
+        b, t = (int(i) for i in gaps.nonzero()[0])
+        raise ValueError(f"ids must be padded on the right: sentence {b} has the pad id "
+                         f"{module.embedding.padding_idx} at position {t} and a word after it. Put the padding "
+                         "after the last word (course_lib.transfer.encode_labelled does).")
+
+
+#: the recurrent cells a :class:`RecurrentClassifier` can use
+_CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
+
+
+class RecurrentClassifier(nn.Module):
+    r"""A recurrent classifier: a GRU (or LSTM) reads a sentence's word vectors left to right, and a
+    linear layer reads the state after the sentence's last word.
+
+    Sentences are padded on the right with ``padding_idx`` (as
+    :func:`course_lib.transfer.encode_labelled` pads them). The classifier reads the state after
+    each sentence's *last real word*, ``states[b, lengths[b]]``, where ``states[:, 0]`` is the
+    zero initial state and ``states[:, t + 1]`` the state after position ``t``. A recurrence only
+    looks back, so that state has not seen the pads that follow: a sentence's output equals the
+    output for the sentence alone, whatever padding its batch added. The state at the last column,
+    ``outputs[:, -1]``, would have read the pads too. The table is ``self.embedding``, the
+    recurrence ``self.rnn`` (``batch_first=True``), the linear layer ``self.classifier``.
+
+    Args:
+        num_embeddings (int): V, the vocabulary size.
+        embedding_dim (int): D.
+        num_classes (int): outputs of the linear layer.
+        hidden_size (int, optional): H, the size of the state. Default: ``32``.
+        padding_idx (int, optional): the id of ``<pad>``. Default: ``0``.
+        cell (str, optional): ``"gru"`` (:class:`~torch.nn.GRU`) or ``"lstm"``
+            (:class:`~torch.nn.LSTM`, whose state is read from its output ``h``). Default: ``"gru"``.
+
+    Shape:
+        - Input: ``(B, T)`` ids, padded on the right with ``padding_idx``.
+        - Output: ``(B, num_classes)`` logits.
+
+    Examples::
+
+        >>> model = RecurrentClassifier(10, 4, num_classes=2, hidden_size=3)
+        >>> ids = torch.tensor([[3, 5, 0, 0], [7, 1, 2, 9]])
+        >>> tuple(model(ids).shape)
+        (2, 2)
+        >>> torch.allclose(model(ids[:1, :2]), model(ids[:1]))  # padding changes nothing
+        True
+
+        >>> model(torch.tensor([[3, 0, 5]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: ids must be padded on the right: sentence 0 has the pad id 0 at position 1 and a word after it. Put the padding after the last word (course_lib.transfer.encode_labelled does).
+
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, num_classes: int, hidden_size: int = 32,
+                 padding_idx: int = 0, cell: str = "gru"):
+        super().__init__()
+        if cell not in _CELLS:
+            raise ValueError(f"cell must be 'gru' or 'lstm'; got {cell!r}")
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim),
+                            ("num_classes", num_classes), ("hidden_size", hidden_size)):
+            if not is_int(value) or value < 1:
+                raise ValueError(f"{name} must be a positive int; got {value!r}")
+        if not is_int(padding_idx):
+            raise ValueError(f"padding_idx must be the int id of <pad> (the classifier finds each sentence's end by "
+                             f"it); got {padding_idx!r}. Pad with an id, e.g. padding_idx=0.")
+        self.cell = cell
+        self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx)
+        self.rnn = _CELLS[cell](embedding_dim, hidden_size, batch_first=True)
+        self.classifier = nn.Linear(hidden_size, num_classes)
+        self.register_forward_pre_hook(_check_right_padded, with_kwargs=True)  # ids checked before forward runs
+
+    @classmethod
+    def from_pretrained(cls, weight: torch.Tensor, num_classes: int, *, freeze: bool = True, hidden_size: int = 32,
+                        padding_idx: int = 0, cell: str = "gru") -> "RecurrentClassifier":
+        """A classifier whose table starts as a copy of ``weight``; ``freeze=True`` is equivalent
+        to ``model.embedding.weight.requires_grad = False``.
+
+        As :meth:`BagOfEmbeddings.from_pretrained`, the table is a copy: fine-tuning never
+        changes the caller's ``weight``.
+        """
+        if not isinstance(weight, torch.Tensor) or weight.dim() != 2 or not weight.is_floating_point():
+            raise ValueError(f"weight must be a 2-D float tensor (V, D); got {getattr(weight, 'shape', type(weight))}")
+        model = cls(weight.shape[0], weight.shape[1], num_classes, hidden_size=hidden_size, padding_idx=padding_idx,
+                    cell=cell).to(weight.device)
+        with torch.no_grad():
+            model.embedding.weight.copy_(weight)
+        model.embedding.weight.requires_grad_(not freeze)
+        return model
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        lengths = (ids != self.embedding.padding_idx).sum(dim=1)             # (B,) words per sentence
+        outputs, _ = self.rnn(self.embedding(ids))                           # (B, T, H): the state after each position
+        states = F.pad(outputs, (0, 0, 1, 0))                                # (B, T+1, H): the zero initial state first
+        last = states[torch.arange(len(ids), device=ids.device), lengths]   # (B, H): the state after the last word
+        return self.classifier(last)                                         # (B, num_classes)
 
 # ---- lesson 07: TinyLM, a small GPT-style causal language model ----
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 import torch
 
 from ..vocab import Vocab
-from . import Exercise, Incorrect, as_int_set, expect_type
+from . import Exercise, Incorrect, as_int_set, expect_close, expect_type
 from .._util import is_int
 
-__all__ = ["q1", "q2"]
+__all__ = ["q1", "q2", "q3"]
 
 
 # ---------------------------------------------------------------- q1: which rows does align leave at zero?
@@ -84,4 +84,78 @@ q2 = Exercise(
     solution="answer = (64 * 2 + 2, 442 * 64 + 64 * 2 + 2)",
     explanation="Frozen: 130 numbers learn from the labels, so 48 sentences are plenty. Fine-tuned: 28,418, of "
                 "which the 28,288 table numbers can memorise the training words.",
+)
+
+
+# ---------------------------------------------------------------- q3: the state after the last word
+def _q3_inputs() -> dict:
+    ids = torch.tensor([[4, 9, 2, 7, 5, 3],       # 6 words: the longest sentence
+                        [8, 6, 2, 0, 0, 0],       # 3 words, then 3 pads
+                        [5, 0, 0, 0, 0, 0],       # 1 word
+                        [3, 3, 8, 1, 0, 0]])      # 4 words
+    return {"ids": ids, "outputs": torch.randn(4, 6, 3, generator=torch.Generator().manual_seed(3))}
+
+
+def _q3_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(outputs, ids) batches the answer must handle: the question's, one with two full-length
+    sentences and H = 2, and one without any padding."""
+    gen = torch.Generator().manual_seed(33)
+    q3 = _q3_inputs()
+    other = torch.tensor([[6, 2, 0, 0, 0], [1, 4, 4, 9, 7], [2, 8, 3, 5, 6]])
+    full = torch.tensor([[3, 1, 4, 1], [5, 9, 2, 6]])
+    return [(q3["outputs"], q3["ids"]), (torch.randn(3, 5, 2, generator=gen), other),
+            (torch.randn(2, 4, 5, generator=gen), full)]
+
+
+def _check_q3(answer) -> None:
+    if not callable(answer):
+        raise Incorrect("answer with the function itself, e.g. `answer = last_state` (no parentheses).")
+    for outputs, ids in _q3_cases():
+        B, T, H = outputs.shape
+        got = answer(outputs.clone(), ids.clone())
+        what = f"for outputs of shape {(B, T, H)}, your function"
+        expect_type(got, torch.Tensor, "your function to return a (B, H) tensor")
+        if tuple(got.shape) != (B, H):
+            raise Incorrect(f"{what} returned shape {tuple(got.shape)}; it should return one state per sentence, "
+                            f"shape (B, H) = {(B, H)}.")
+        lengths = (ids != 0).sum(dim=1)
+        for b in range(B):
+            n, row = int(lengths[b]), got[b].detach().to(outputs.dtype)
+            if torch.allclose(row, outputs[b, n - 1]):
+                continue
+            same = [t for t in range(T) if torch.allclose(row, outputs[b, t])]
+            if same and same[0] >= n:
+                raise Incorrect(f"row {b} of your result is outputs[{b}, {same[0]}], the state after a pad: "
+                                f"sentence {b} has {n} word(s) and {T - n} pad(s), and the GRU reads pads as "
+                                "words.")
+            if same:
+                raise Incorrect(f"row {b} of your result is outputs[{b}, {same[0]}], the state after word "
+                                f"{same[0] + 1} of sentence {b}, which has {n} words: it has not read the end.")
+            raise Incorrect(f"row {b} of your result is none of the states outputs[{b}, t]; return one state per "
+                            "sentence, not a mean or a mix of them.")
+        expect_close(got, outputs[torch.arange(B), lengths - 1], what=f"{what}'s result")
+
+
+q3 = Exercise(
+    "q3",
+    "`q3.outputs` holds a GRU's outputs `(B, T, H)` for the right-padded batch `q3.ids` `(B, T)`, pad id 0: "
+    "`outputs[b, t]` is the state after position `t`. Write `last_state(outputs, ids)` that returns the `(B, H)` "
+    "states after each sentence's **last word**, and answer with the function (the check also runs it on other "
+    "batches; `q3 = ex.q3.inputs()`).",
+    check=_check_q3,
+    inputs=_q3_inputs,
+    hints=["Where does the last word of a sentence of n words sit, when its pads come after it? "
+           "`outputs[:, -1]` is the state after the last *column*.",
+           "`(ids != 0).sum(dim=1)` counts each sentence's words; `outputs[torch.arange(B), positions]` picks "
+           "one position per sentence."],
+    solution="""def last_state(outputs, ids):
+    lengths = (ids != 0).sum(dim=1)                       # (B,) words per sentence
+    return outputs[torch.arange(len(ids)), lengths - 1]   # (B, H): the state after word lengths[b]
+
+answer = last_state""",
+    explanation="`outputs[:, -1]` is right only for the batch's longest sentences; for the others it is the state "
+                "after the pads, which the GRU has read as words (zero vectors). `RecurrentClassifier` makes the "
+                "same choice, with the zero initial state in front so that an empty sentence reads as zeros. "
+                "`nn.utils.rnn.pack_padded_sequence` is the other way: the GRU then stops at each sentence's "
+                "length, and its `h_n` is this state.",
 )

@@ -10,7 +10,7 @@ from .lesson01 import plot_lookup_cost, plot_table
 from .lesson02 import plot_gradient_memory, plot_row_drift
 from .lesson03 import plot_images, plot_position_similarity
 from .lesson04 import plot_init_histograms
-from .lesson05 import plot_histories
+from .lesson05 import plot_gradient_by_position, plot_histories
 from .lesson06 import plot_freezing_costs
 from .lesson07 import plot_prompt_study
 from .lesson08 import plot_collisions, plot_memory_breakdown, plot_scaling
@@ -18,6 +18,7 @@ from .lesson08 import plot_collisions, plot_memory_breakdown, plot_scaling
 __all__ = [
     "plot_collisions",
     "plot_freezing_costs",
+    "plot_gradient_by_position",
     "plot_gradient_memory",
     "plot_histories",
     "plot_images",

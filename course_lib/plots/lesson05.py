@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import torch
 
 from .axes import axes_or_new
 
-__all__ = ["plot_histories"]
+__all__ = ["plot_gradient_by_position", "plot_histories"]
 
 
 def plot_histories(histories: Mapping[str, object], *, metric: str = "acc", ax=None):
@@ -45,4 +46,42 @@ def plot_histories(histories: Mapping[str, object], *, metric: str = "acc", ax=N
     ax.set_ylabel({"acc": "accuracy"}.get(metric, metric))
     ax.set_title(f"Train (dashed) and validation (solid) {({'acc': 'accuracy'}.get(metric, metric))}")
     ax.legend(fontsize="small", ncol=2)
+    return ax
+
+
+def plot_gradient_by_position(curves: Mapping[str, torch.Tensor], *, ax=None,
+                              title: str = "Gradient reaching each word's vector"):
+    """Mean gradient norm by a word's distance from the end of its sentence, one line per model, on a log axis.
+
+    The x-axis runs from the farthest word (left) to the last word (right, 0), so a sentence
+    reads left to right.
+
+    Args:
+        curves (mapping): name -> a ``(L,)`` tensor from
+            :func:`course_lib.transfer.gradient_by_position` (entry ``k``: the words ``k`` from the end).
+        ax (matplotlib Axes, optional): where to draw. Default: a new figure.
+        title (str, optional): the title. Default: ``"Gradient reaching each word's vector"``.
+
+    Returns:
+        matplotlib Axes.
+
+    Examples::
+
+        >>> ax = plot_gradient_by_position({"bag": torch.full((4,), 0.25), "GRU": torch.tensor([0.5, 0.1, 0.02, 0.01])})
+        >>> [line.get_label() for line in ax.get_lines()], ax.get_yscale(), bool(ax.xaxis_inverted())
+        (['bag', 'GRU'], 'log', True)
+
+    Introduced in notebooks/05_pretrained_vectors.ipynb.
+    """
+    ax = axes_or_new(ax)
+    for name, norms in curves.items():
+        values = torch.as_tensor(norms, dtype=torch.float).detach().cpu()
+        ax.plot(range(len(values)), values.tolist(), "o-", markersize=3, label=name)
+    ax.set_yscale("log")
+    if not ax.xaxis_inverted():
+        ax.invert_xaxis()                                  # the first word on the left, the last word at 0
+    ax.set_xlabel("words after this one in its sentence (0 = the last word)")
+    ax.set_ylabel("mean norm of d loss / d (word vector)")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
     return ax
