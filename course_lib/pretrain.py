@@ -15,25 +15,33 @@ word of the corpus, most frequent first. The checks against the toy world's grou
   (the V x V count matrix of a few hundred words is small). ``empty_cells="ignore"`` is
   the published objective; ``"fit"`` (the default) fits ``log(1 + X)`` on every cell and
   gives the empty cells a small weight.
+- :func:`write_glove_file`: GloVe vectors of the course corpus, written as a file in the
+  format of Stanford's ``glove.6B.50d.txt`` (lowercase words, punctuation as words, most
+  frequent first, no header), to stand in for it (lesson 06's "Use it in your project").
 
 Introduced in notebooks/04_init_and_word_vectors.ipynb.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from . import data, toyworld
 from .runtime import num_threads
 from .vector_checks import analogy_accuracy, neighbour_purity
+from .vectors import save_vectors
 from ._util import is_int
 
-__all__ = ["GloVeConfig", "SGNSConfig", "WordVectors", "analogy_accuracy", "cooccurrence", "neighbour_purity",
-           "sgns_loss", "skipgram_pairs", "train_glove", "train_sgns", "train_sgns_loop"]
+__all__ = ["GLOVE_FILE_NAME", "GloVeConfig", "SGNSConfig", "WordVectors", "analogy_accuracy", "cooccurrence",
+           "glove_tokens", "neighbour_purity", "sgns_loss", "skipgram_pairs", "train_glove", "train_sgns",
+           "train_sgns_loop", "write_glove_file"]
 
 
 # ----------------------------------------------------------------- what both trainers share
@@ -403,3 +411,109 @@ def _train_glove(corpus, config: GloVeConfig, progress: bool) -> WordVectors:
     if bar is not None:
         bar.close()
     return WordVectors(words, w.detach(), w_tilde.detach(), losses, config)
+
+
+# ----------------------------------------------------------------- a GloVe-format file
+#: the name :func:`write_glove_file` gives its file, after Stanford's ``glove.6B.50d.txt``
+GLOVE_FILE_NAME = "glove.course.50d.txt"
+_STRONG = frozenset({"wonderful", "excellent", "perfect", "awful", "terrible", "horrible", "dreadful"})
+_CLAUSE_STARTS = frozenset({"when", "then"})
+
+
+def glove_tokens(sentence: Sequence[str]) -> list[str]:
+    r"""A course sentence as GloVe's tokenizer gives text: lowercase, with punctuation and
+    clitics as tokens of their own.
+
+    Stanford's GloVe 6B vectors are uncased (every word lowercase) and were trained on text
+    split by a tokenizer that makes punctuation and clitics such as ``'s`` tokens of their
+    own: the file's first words are ``the , . of to and in a " 's``. The course corpus has
+    no punctuation; this adds some by fixed rules, so a file trained on it looks the same:
+
+    - ``"the X of the Y"`` with ``Y`` an athlete becomes ``"the Y 's X"`` (``the coach 's speed``);
+    - a comma before a clause that starts with ``when`` or ``then``;
+    - ``!`` at the end of a sentence with a strong word (``wonderful``, ``awful``, ...), ``.`` otherwise.
+
+    Args:
+        sentence (sequence of str): one sentence's words, as in :func:`course_lib.data.load_corpus`.
+
+    Returns:
+        list of str: the tokens, lowercase.
+
+    Examples::
+
+        >>> glove_tokens("the speed of the coach was great and we felt glad when we ate".split())
+        ['the', 'coach', "'s", 'speed', 'was', 'great', 'and', 'we', 'felt', 'glad', ',', 'when', 'we', 'ate', '.']
+        >>> glove_tokens(["It", "was", "wonderful"])
+        ['it', 'was', 'wonderful', '!']
+
+    Introduced in notebooks/06_partial_freezing.ipynb.
+    """
+    if isinstance(sentence, str) or not isinstance(sentence, Sequence):
+        raise TypeError(f"sentence must be a list of words; got {type(sentence).__name__}. Use text.split()")
+    words, athletes = [w.lower() for w in sentence], toyworld.CATEGORIES["athletes"]
+    out, i = [], 0
+    while i < len(words):
+        if words[i:i + 1] == ["the"] and words[i + 2:i + 4] == ["of", "the"] and words[i + 4:i + 5] \
+                and words[i + 4] in athletes:
+            out += ["the", words[i + 4], "'s", words[i + 1]]                 # the X of the Y -> the Y 's X
+            i += 5
+            continue
+        if words[i] in _CLAUSE_STARTS and out:
+            out.append(",")
+        out.append(words[i])
+        i += 1
+    return out + (["!"] if _STRONG.intersection(words) else ["."])
+
+
+def write_glove_file(folder: str | os.PathLike, *, corpus: Sequence[Sequence[str]] | None = None,
+                     config: GloVeConfig | None = None, overwrite: bool = False) -> Path:
+    r"""Train GloVe vectors on the course corpus and write them as Stanford's GloVe files are written.
+
+    The file stands in for ``glove.6B.50d.txt`` where none can be downloaded: one
+    ``word v1 ... v50`` line per word, no header, the most frequent word first, words
+    lowercase with punctuation and ``'s`` among them (the corpus is put through
+    :func:`glove_tokens`), values with 5 significant digits as in Stanford's files. It has
+    no ``<pad>`` or ``<unk>``, as theirs has not. :func:`~course_lib.vectors.load_vectors`
+    reads it like the real one. Takes a second or two.
+
+    Args:
+        folder (str or os.PathLike): where to write it; created if missing. Not the course's
+            ``data/`` folder, which holds only the files the course ships.
+        corpus (list of list of str, optional): sentences. Default: :func:`course_lib.data.load_corpus`.
+        config (GloVeConfig, optional): the training settings. Default: ``GloVeConfig(embedding_dim=50)``.
+        overwrite (bool, optional): replace an existing file. Default: ``False``.
+
+    Returns:
+        Path: the file, ``folder / GLOVE_FILE_NAME``.
+
+    Examples::
+
+        >>> import tempfile
+        >>> from course_lib.vectors import load_vectors
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = write_glove_file(folder.name, config=GloVeConfig(embedding_dim=50, num_steps=10))
+        >>> path.name
+        'glove.course.50d.txt'
+        >>> words, vectors = load_vectors(path)
+        >>> words[:6], tuple(vectors.shape)
+        (['we', 'and', 'it', 'the', 'was', '.'], (444, 50))
+        >>> [word for word in words if not word.isalpha()]
+        ['.', ',', '!', "'s"]
+        >>> folder.cleanup()
+
+    Introduced in notebooks/06_partial_freezing.ipynb.
+    """
+    folder = Path(folder)
+    path = folder / GLOVE_FILE_NAME
+    for shipped in {data.REPO_DATA_DIR, data.PACKAGED_DATA_DIR}:
+        if folder.resolve().is_relative_to(shipped.resolve()):
+            raise ValueError(f"folder {str(folder)!r} is inside the course's data folder {shipped}, which holds "
+                             "only the files the course ships (make data checks them); pass a folder of your own, "
+                             "e.g. tempfile.mkdtemp()")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    config = _check_config(config if config is not None else GloVeConfig(embedding_dim=50), GloVeConfig)
+    sentences = [glove_tokens(s) for s in (data.load_corpus() if corpus is None else corpus)]
+    vectors = train_glove(sentences, config)
+    folder.mkdir(parents=True, exist_ok=True)
+    return save_vectors(path, vectors.words, vectors.vectors, overwrite=overwrite, digits=5)

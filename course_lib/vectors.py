@@ -1,9 +1,12 @@
 """Pretrained word vectors: GloVe and word2vec files read and written exactly, fitted to a
 vocabulary, and their nearest neighbours.
 
-GloVe text has one ``word v1 ... vD`` line per word; word2vec text puts a ``count dim``
-line first; either may be gzipped. :func:`load_vectors` and :func:`save_vectors` read and
-write them, :func:`align` fits a table to a vocabulary, :func:`nearest` finds neighbours.
+GloVe text has one ``word v1 ... vD`` line per word, most frequent first, with no header;
+word2vec text puts a ``count dim`` line first; either may be gzipped. Stanford's GloVe 6B
+files are lowercase and hold punctuation as words (their first lines are ``the``, ``,``,
+``.``, ``of``; ``'s`` is the tenth). :func:`load_vectors` and :func:`save_vectors` read and
+write them, :func:`align` fits a table to a vocabulary (a ``Vocab``, a list or a dict),
+:func:`nearest` finds neighbours.
 
 Introduced in notebooks/05_pretrained_vectors.ipynb.
 """
@@ -15,14 +18,14 @@ import os
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .vocab import Vocab
+from .vocab import PAD, Vocab
 from ._util import atomic_file, is_int
 
 __all__ = ["MAX_LINE_BYTES", "VectorFileError", "align", "check_table", "load_vectors", "nearest", "save_vectors"]
@@ -346,14 +349,16 @@ def _check_savable(i: int, word: str, fmt: str) -> None:
 
 
 def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Tensor,
-                 fmt: str = "glove", *, overwrite: bool = False) -> Path:
+                 fmt: str = "glove", *, overwrite: bool = False, digits: int = 9) -> Path:
     r"""Write word vectors as GloVe or word2vec text, gzipped when ``path`` ends in ``.gz``.
 
-    Values get 9 significant digits, exact for float32, so ``load_vectors`` returns
-    ``tensor.float()`` bit for bit. The file appears whole (a temporary file, then
-    ``os.replace``); a gzip file has no time stamp, so it is byte-reproducible. With
-    ``fmt="glove"`` a word may contain spaces (GloVe 840B has ". . .") unless it ends in
-    a number ("May 2010"); word2vec readers split on spaces, so there none are allowed.
+    Values get ``digits`` significant digits. The default 9 is exact for float32, so
+    ``load_vectors`` returns ``tensor.float()`` bit for bit; Stanford's glove.6B files have 5
+    (``the 0.418 0.24968 -0.41242 ...``), which ``digits=5`` writes alike. The file appears
+    whole (a temporary file, then ``os.replace``); a gzip file has no time stamp, so it is
+    byte-reproducible. With ``fmt="glove"`` a word may contain spaces (GloVe 840B has
+    ". . .") unless it ends in a number ("May 2010"); word2vec readers split on spaces, so
+    there none are allowed.
     A table that would read back differently is refused before anything is written, with
     the reason: a word with a line break, a control character, leading or trailing
     whitespace, a lone surrogate, or a GloVe first line that reads as a word2vec header
@@ -366,6 +371,7 @@ def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Te
         fmt (str, optional): ``"glove"`` (no header) or ``"word2vec"`` (a ``count dim``
             line first). Default: ``"glove"``.
         overwrite (bool, optional): replace an existing file. Default: ``False``.
+        digits (int, optional): significant digits per value, 1 to 9. Default: ``9`` (exact).
 
     Returns:
         Path: ``path``.
@@ -392,6 +398,8 @@ def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Te
     path = Path(path)
     if fmt not in ("glove", "word2vec"):
         raise ValueError(f"fmt must be 'glove' or 'word2vec'; got {fmt!r}")
+    if not is_int(digits) or not 1 <= digits <= 9:
+        raise ValueError(f"digits must be an int from 1 to 9 (9 is exact for float32); got {digits!r}")
     words = check_table(words, tensor)
     matrix = tensor.detach().to("cpu", torch.float32).numpy()  # (N, D)
     if matrix.size == 0:
@@ -401,7 +409,7 @@ def save_vectors(path: str | os.PathLike, words: Sequence[str], tensor: torch.Te
     bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
     if len(bad):
         raise ValueError(f"the vector of words[{bad[0]}] = {words[bad[0]]!r} has nan or inf; fix it first")
-    row_format = " ".join(["%.9g"] * matrix.shape[1])  # 9 significant digits round-trip a float32
+    row_format = " ".join([f"%.{digits}g"] * matrix.shape[1])  # 9 significant digits round-trip a float32
     first = f"{words[0]} {row_format % tuple(matrix[0].tolist())}"
     if fmt == "glove" and _parse_header(first.encode()):
         raise ValueError(f"the first line would be {_quote(first)}, which readers take for a word2vec header "
@@ -434,13 +442,69 @@ def _write_text(stream, words: list[str], matrix: np.ndarray, fmt: str, row_form
 
 
 
-def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "normal",
-          seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Build the embedding weight of ``vocab`` from pretrained vectors.
+def _token_list(tokens) -> list[str]:
+    """``tokens`` (a Vocab, a list with id = position, or a dict token -> id) as the list of tokens by id."""
+    how = "tokens must be a course_lib Vocab, a list of tokens (id = position) or a dict token -> id"
+    if isinstance(tokens, Vocab):
+        return list(tokens.tokens)
+    if isinstance(tokens, str):
+        raise TypeError(f"{how}; got one string {_quote(tokens)}. Use a list, e.g. text.split()")
+    if isinstance(tokens, Mapping):
+        return _dict_tokens(tokens)
+    if not isinstance(tokens, Sequence):
+        raise TypeError(f"{how}; got {type(tokens).__name__}. For a tensor or array of strings use list(...)")
+    listed, first_at = list(tokens), {}
+    if not listed:
+        raise ValueError("tokens is empty; pass your vocabulary's tokens, id = position")
+    for i, token in enumerate(listed):
+        if not isinstance(token, str) or not token:
+            raise ValueError(f"tokens[{i}] must be a non-empty string; got {token!r}")
+        if token in first_at:
+            raise ValueError(f"tokens[{i}] = {token!r} repeats tokens[{first_at[token]}]; a token list gives each "
+                             "token one id (its position), so list each once, e.g. list(dict.fromkeys(tokens))")
+        first_at[token] = i
+    return listed
 
-    Row ``i`` is the vector of ``vocab.tokens[i]``, copied exactly, when ``words`` has
-    it; otherwise an OOV row made as ``oov`` says. The ``<pad>`` row (id 0) is always
-    zeros and counts as not found, so the weight suits ``padding_idx=0``.
+
+def _dict_tokens(tokens: Mapping) -> list[str]:
+    """A dict token -> id as the list of tokens by id; the ids must be 0..n-1, each once."""
+    if not tokens:
+        raise ValueError("tokens is empty; pass your vocabulary's tokens, id = position")
+    n, by_id = len(tokens), [None] * len(tokens)
+    renumber = "renumber them, e.g. {token: i for i, token in enumerate(tokens)}, and re-encode your data"
+    for token, i in tokens.items():
+        if not isinstance(token, str) or not token:
+            raise ValueError(f"tokens has the key {token!r}; every key must be a non-empty string (a token)")
+        if not (is_int(i) or isinstance(i, np.integer)):
+            raise TypeError(f"tokens[{token!r}] = {i!r} ({type(i).__name__}); the ids of a dict token -> id must "
+                            f"be ints 0..{n - 1}, each once")
+        i = int(i)
+        if not 0 <= i < n:
+            raise ValueError(f"tokens[{token!r}] = {i}, but a dict of {n} tokens needs the ids 0..{n - 1}, each "
+                             f"once (row i of the weight is the token with id i); {renumber}")
+        if by_id[i] is not None:
+            raise ValueError(f"tokens[{by_id[i]!r}] and tokens[{token!r}] both have id {i}; the ids must be "
+                             f"0..{n - 1}, each once; {renumber}")
+        by_id[i] = token
+    return by_id
+
+
+def align(tokens: Vocab | Sequence[str] | Mapping[str, int], words: Sequence[str], tensor: torch.Tensor,
+          oov: str = "normal", seed: int = 0, *, lowercase: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Build the embedding weight of a vocabulary from pretrained vectors.
+
+    Row ``i`` is the vector of the token with id ``i``, copied exactly, when ``words`` has
+    it; otherwise an OOV row made as ``oov`` says. The vocabulary is a course
+    :class:`~course_lib.vocab.Vocab`, a list of tokens (the id of a token is its position)
+    or a dict token -> id (the ids must be ``0 .. n-1``, each once); the same tokens with the
+    same ids give the same result whichever you pass. The row of the token ``"<pad>"`` (id 0
+    in a ``Vocab``) is always zeros and counts as not found, so the weight suits
+    ``padding_idx``.
+
+    Stanford's GloVe 6B files are lowercase ("uncased": ``paris``, never ``Paris``) and hold
+    punctuation and clitics as words (``,`` ``.`` ``'s``). ``lowercase=True`` looks each token
+    up as ``token.lower()`` and keeps your ids (``"Paris"`` and ``"paris"`` then both get
+    ``paris``'s vector); or lowercase your text before you build the vocabulary.
 
     - ``"normal"``: coordinate ``d`` drawn from N(mean_d, std_d) of column ``d`` of
       ``tensor``: random rows with the loaded vectors' per-dimension centre and spread
@@ -452,11 +516,14 @@ def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "
     - ``"zeros"``: zeros.
 
     Args:
-        vocab (Vocab): the task vocabulary.
+        tokens (Vocab, list of str or dict of str to int): the task vocabulary: a ``Vocab``,
+            its tokens in id order, or a dict token -> id with ids ``0 .. n-1``.
         words (sequence of str): the loaded words, as from :func:`load_vectors`.
         tensor (Tensor): the loaded vectors.
         oov (str, optional): ``"normal"``, ``"mean"`` or ``"zeros"``. Default: ``"normal"``.
         seed (int, optional): the seed of ``oov="normal"``. Default: ``0``.
+        lowercase (bool, optional): look tokens up lowercased, for an uncased file such as
+            GloVe 6B. Default: ``False``.
 
     Returns:
         tuple: ``weight`` (float32, on ``tensor``'s device) and ``found_mask`` (bool,
@@ -464,7 +531,7 @@ def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "
 
     Shape:
         - Input: ``tensor`` is ``(N, D)`` for ``N = len(words)``.
-        - Output: ``weight`` is ``(V, D)``, ``found_mask`` is ``(V,)``, for ``V = len(vocab)``.
+        - Output: ``weight`` is ``(V, D)``, ``found_mask`` is ``(V,)``, for ``V`` tokens.
 
     Examples::
 
@@ -477,17 +544,23 @@ def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "
         >>> found.tolist()
         [False, False, True, False, True]
         >>> emb = torch.nn.Embedding.from_pretrained(weight, freeze=False, padding_idx=0)
+        >>> same = align(vocab.tokens, ["the", "cat"], torch.tensor([[0.0, 1.0], [1.0, 0.0]]), oov="mean")
+        >>> torch.equal(same[0], weight)                     # a list, id = position: the same
+        True
+        >>> align(["The", "Cat"], ["the", "cat"], torch.eye(2), lowercase=True)[1].tolist()
+        [True, True]
 
     Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
-    if not isinstance(vocab, Vocab):
-        raise TypeError(f"vocab must be a course_lib Vocab; got {type(vocab).__name__}. Use Vocab.from_tokens")
+    tokens = _token_list(tokens)
     if oov not in ("normal", "mean", "zeros"):
         raise ValueError(f"oov must be 'normal', 'mean' or 'zeros'; got {oov!r}")
     if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}")
+    if not isinstance(lowercase, bool):
+        raise TypeError(f"lowercase must be True or False; got {lowercase!r}")
     words = check_table(words, tensor)
-    source, tokens = tensor.detach().to("cpu", torch.float32), vocab.tokens  # (N, D)
+    source = tensor.detach().to("cpu", torch.float32)  # (N, D)
     shape = (len(tokens), source.shape[1])  # (V, D)
     if oov == "zeros":
         weight = torch.zeros(shape)
@@ -501,9 +574,11 @@ def align(vocab: Vocab, words: Sequence[str], tensor: torch.Tensor, oov: str = "
         else:
             weight = mean + std * torch.randn(shape, generator=torch.Generator().manual_seed(seed))
     row_of = {word: i for i, word in enumerate(words)}
-    ids = [i for i, token in enumerate(tokens) if token in row_of and i != Vocab.pad_id]
-    weight[ids] = source[[row_of[tokens[i]] for i in ids]]
-    weight[Vocab.pad_id] = 0.0
+    keys = [token.lower() for token in tokens] if lowercase else tokens
+    ids = [i for i, key in enumerate(keys) if key in row_of and tokens[i] != PAD]
+    weight[ids] = source[[row_of[keys[i]] for i in ids]]
+    pads = [i for i, token in enumerate(tokens) if token == PAD]
+    weight[pads] = 0.0
     found_mask = torch.zeros(len(tokens), dtype=torch.bool)
     found_mask[ids] = True
     return weight.to(tensor.device), found_mask.to(tensor.device)

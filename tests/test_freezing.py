@@ -262,6 +262,146 @@ def test_checkpoint_missing_a_key_loads_nothing(missing):
     assert_same(before, module)
 
 
+# ---------------------------------------------------------------- trainable_state_dict: the trained rows alone
+def _trained(seed: int = 0) -> PartiallyFrozenEmbedding:
+    emb = PartiallyFrozenEmbedding(table(0), TRAINABLE, padding_idx=0)
+    with torch.no_grad():
+        emb.trainable_weight.copy_(table(seed + 10, rows=len(TRAINABLE)))
+    return emb
+
+
+def test_trainable_state_dict_holds_only_the_trained_rows_and_their_ids(tmp_path):
+    emb = _trained()
+    state = emb.trainable_state_dict()
+    assert list(state) == ["trainable_weight", "trainable_ids"]
+    assert torch.equal(state["trainable_weight"], emb.trainable_weight) and not state["trainable_weight"].requires_grad
+    assert state["trainable_ids"].tolist() == TRAINABLE and state["trainable_ids"].dtype == torch.long
+    small, full = tmp_path / "rows.pt", tmp_path / "full.pt"
+    torch.save(state, small)
+    torch.save(emb.state_dict(), full)
+    rows_bytes = len(TRAINABLE) * D * 4 + len(TRAINABLE) * 8
+    # the file holds the rows and ids (plus the zip's own bytes), never the (V, D) table
+    assert rows_bytes < small.stat().st_size < full.stat().st_size - V * D * 4 + rows_bytes
+
+
+def test_trainable_state_dict_file_size_does_not_grow_with_the_table(tmp_path):
+    sizes = []
+    for rows in (10, 10_000):
+        emb = PartiallyFrozenEmbedding(torch.zeros(rows, D), TRAINABLE)
+        (tmp_path / str(rows)).mkdir()
+        path = tmp_path / str(rows) / "rows.pt"                  # one name: torch.save puts the name in the zip
+        torch.save(emb.trainable_state_dict(), path)
+        sizes.append(path.stat().st_size)
+    assert sizes[0] == sizes[1]
+
+
+@pytest.mark.parametrize("cls", ROW_CLASSES)
+def test_ids_given_as_a_slice_of_a_long_tensor_do_not_drag_it_into_checkpoints(cls, tmp_path):
+    # randperm(V)[:K] is a view of V ids; torch.save writes a tensor's whole storage
+    ids = torch.randperm(10_000, generator=torch.Generator().manual_seed(0))[:3]
+    emb = cls(torch.zeros(10_000, D), ids)
+    assert emb.trainable_ids.untyped_storage().nbytes() == 3 * 8
+    torch.save(emb.state_dict(), tmp_path / "full.pt")
+    assert (tmp_path / "full.pt").stat().st_size < 10_000 * D * 4 + 3 * D * 4 + 10_000 * 8    # not the V ids
+
+
+def test_load_trainable_state_dict_round_trip_through_a_file_onto_the_pretrained_table(tmp_path):
+    source = _trained()
+    torch.save(source.trainable_state_dict(), tmp_path / "rows.pt")
+    target = PartiallyFrozenEmbedding(table(0), TRAINABLE, padding_idx=0)
+    param = target.trainable_weight
+    optimizer = torch.optim.Adam(target.parameters(), lr=0.1)
+    assert target.load_trainable_state_dict(torch.load(tmp_path / "rows.pt", weights_only=True)) is None
+    assert target.trainable_weight is param                         # the same Parameter: the optimizer still holds it
+    every = torch.arange(V)
+    assert torch.equal(target.merged_weight(), source.merged_weight())
+    assert torch.equal(target(every), source(every))
+    target(every).sum().backward()
+    optimizer.step()                                                # and it trains on
+    assert not torch.equal(target.trainable_weight, source.trainable_weight)
+
+
+def test_load_trainable_state_dict_takes_int32_ids():
+    source = _trained()
+    state = {**source.trainable_state_dict(), "trainable_ids": torch.tensor(TRAINABLE, dtype=torch.int32)}
+    target = PartiallyFrozenEmbedding(table(0), TRAINABLE, padding_idx=0)
+    target.load_trainable_state_dict(state)
+    assert torch.equal(target.merged_weight(), source.merged_weight())
+
+
+def _bad(**changes):
+    state = {k: v.clone() for k, v in _trained(1).trainable_state_dict().items()}
+    for key, value in changes.items():
+        if value is None:
+            del state[key]
+        else:
+            state[key] = value
+    return state
+
+
+@pytest.mark.parametrize("state, error, pattern", [
+    (_bad(trainable_ids=torch.tensor([7, 2, 6])), ValueError,
+     r"the ids differ: state\['trainable_ids'\]\[2\] = 6, but this layer's trainable_ids\[2\] = 5.*"
+     r"PartiallyFrozenEmbedding\(weight, state\['trainable_ids'\]"),
+    (_bad(trainable_ids=torch.tensor([2, 7, 5])), ValueError, r"the ids differ \(the same ids in another order\)"),
+    (_bad(trainable_ids=torch.tensor([7, 2]), trainable_weight=table(3, rows=2)), ValueError,
+     r"state\['trainable_ids'\] has shape \(2,\), but this layer trains 3 rows"),
+    (_bad(trainable_ids=torch.tensor([7.0, 2.0, 5.0])), TypeError, r"must hold integer ids; got dtype torch.float32"),
+    (_bad(trainable_weight=table(3, rows=3, dim=D + 1)), ValueError,
+     r"state\['trainable_weight'\] has shape \(3, 5\), but this layer's trainable_weight is \(3, 4\)"),
+    (_bad(trainable_weight=table(3, rows=3, dtype=torch.float64)), TypeError,
+     r"dtype torch.float64, but this layer's trainable_weight is torch.float32; .*layer.to\(torch.float64\)"),
+    (_bad(trainable_ids=None), ValueError, r"it lacks \['trainable_ids'\]"),
+    (_bad(extra=torch.zeros(1)), ValueError, r"unexpected keys \['extra'\]"),
+    ({"embedding.trainable_weight": table(3, rows=3), "embedding.trainable_ids": torch.tensor(TRAINABLE)}, ValueError,
+     r"model's state_dict\(\): use model.load_state_dict"),
+    (PartiallyFrozenEmbedding(table(0), TRAINABLE).state_dict(), ValueError,
+     r"'frozen_weight': it is a whole state_dict\(\).*load_state_dict\(state\)"),
+    ([table(3, rows=3), torch.tensor(TRAINABLE)], TypeError, r"state must be a dict .*got list"),
+    (_bad(trainable_weight=[[0.0] * D] * 3), TypeError, r"state\['trainable_weight'\] must be a tensor; got list"),
+])
+def test_load_trainable_state_dict_refuses_a_mismatch_and_changes_nothing(state, error, pattern):
+    module = _trained()
+    before = snapshot(module)
+    with pytest.raises(error, match=pattern):
+        module.load_trainable_state_dict(state)
+    assert_same(before, module)
+
+
+# ---------------------------------------------------------------- no .weight: tie an output layer to merged_weight()
+@pytest.mark.parametrize("cls", ROW_CLASSES)
+def test_weight_attribute_explains_what_to_use_instead(cls):
+    emb = cls(table(), TRAINABLE)
+    with pytest.raises(AttributeError, match=r"has no .weight.*merged_weight\(\).*F.linear\(hidden, emb.merged_weight"):
+        emb.weight
+    assert not hasattr(emb, "weight")
+    with pytest.raises(AttributeError, match="has no attribute 'wieght'"):   # other names: torch's own message
+        emb.wieght
+    head = nn.Linear(D, V, bias=False)
+    with pytest.raises(AttributeError, match="has no .weight"):
+        head.weight = emb.weight                                                   # the usual tying line
+
+
+def test_output_tied_to_merged_weight_gets_the_same_gradient_as_a_tied_nn_embedding():
+    # A tiny language model whose output layer reuses the input table: logits = h @ W.T
+    ids = torch.tensor([[1, 7, 7, 3], [2, 5, 9, 0]])                            # (B, T)
+    targets = torch.tensor([[7, 7, 3, 2], [5, 9, 0, 4]])
+
+    def loss_of(lookup, table_now):
+        hidden = torch.tanh(lookup(ids))                                          # (B, T, D)
+        logits = F.linear(hidden, table_now)                                      # (B, T, V)
+        return F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+
+    plain = nn.Embedding.from_pretrained(table(), freeze=False)
+    loss_of(plain, plain.weight).backward()
+    part = PartiallyFrozenEmbedding(table(), TRAINABLE)
+    loss_of(part, part.merged_weight()).backward()
+    # the trained rows get both the input and the output gradient, exactly as in the tied nn.Embedding
+    torch.testing.assert_close(part.trainable_weight.grad, plain.weight.grad[TRAINABLE], rtol=0, atol=1e-7)
+    assert plain.weight.grad[FROZEN].abs().sum() > 0                              # frozen rows would get some too,
+    assert [name for name, _ in part.named_parameters()] == ["trainable_weight"]  # but here they are no parameter
+
+
 def test_dtype_moves_take_every_buffer_along():
     part = PartiallyFrozenEmbedding(table(), TRAINABLE)
     ids = torch.tensor([[7, 0], [5, 2]])

@@ -428,13 +428,81 @@ def test_align_validates(pretrained, task_vocab):
         align(task_vocab, words[:5], table)
     with pytest.raises(ValueError, match="2-D float tensor"):
         align(task_vocab, words, table[0])
-    with pytest.raises(TypeError, match="Vocab"):
-        align(task_vocab.tokens, words, table)
+    with pytest.raises(TypeError, match="a list of tokens .id = position. or a dict token -> id; got one string"):
+        align("the cat", words, table)
+    with pytest.raises(TypeError, match="got Tensor"):
+        align(torch.arange(3), words, table)
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         align(task_vocab, words, table, seed=-1)
     with pytest.raises(ValueError, match="there are none; use oov='zeros'"):
         align(task_vocab, [], torch.ones(0, 3), oov="mean")
     assert align(task_vocab, [], torch.ones(0, 3), oov="zeros")[0].shape == (6, 3)
+
+
+@pytest.mark.parametrize("oov", ["normal", "mean", "zeros"])
+def test_align_takes_a_list_or_a_dict_and_gives_what_the_vocab_gives(pretrained, task_vocab, oov):
+    words, table = pretrained
+    expected = align(task_vocab, words, table, oov=oov, seed=2)
+    as_dict = {token: i for i, token in enumerate(task_vocab.tokens)}
+    shuffled = dict(sorted(as_dict.items()))                      # the same ids, another key order
+    for tokens in (task_vocab.tokens, tuple(task_vocab.tokens), as_dict, shuffled):
+        weight, found = align(tokens, words, table, oov=oov, seed=2)
+        assert torch.equal(weight, expected[0]) and torch.equal(found, expected[1])
+
+
+def test_align_a_plain_list_without_pad_keeps_row_0_and_zeros_pad_wherever_it_is(pretrained):
+    words, table = pretrained
+    weight, found = align(["cat", "the", "mouse"], words, table, oov="zeros")  # no <pad>: row 0 is "cat"
+    assert found.tolist() == [True, True, False]
+    assert torch.equal(weight[0], table[words.index("cat")])
+    weight, found = align(["cat", "<pad>", "the"], words, table)              # <pad> at id 1
+    assert found.tolist() == [True, False, True] and not weight[1].any()
+
+
+def test_align_lowercase_looks_up_lowercased_tokens_and_keeps_the_ids(pretrained):
+    words, table = pretrained
+    tokens = ["<pad>", "The", "the", "CAT", "Mouse"]
+    assert align(tokens, words, table)[1].tolist() == [False, False, True, False, False]  # case-sensitive
+    weight, found = align(tokens, words, table, lowercase=True)
+    assert found.tolist() == [False, True, True, True, False]
+    assert torch.equal(weight[1], table[0]) and torch.equal(weight[2], table[0])   # "The" and "the": one vector
+    assert torch.equal(weight[3], table[words.index("cat")])
+    with pytest.raises(TypeError, match="lowercase must be True or False; got 'yes'"):
+        align(tokens, words, table, lowercase="yes")
+
+
+@pytest.mark.parametrize("tokens, error, message", [
+    ({"a": 0, "b": 2}, ValueError, r"tokens\['b'\] = 2, but a dict of 2 tokens needs the ids 0..1, each once"),
+    ({"a": 1, "b": 1}, ValueError, r"tokens\['a'\] and tokens\['b'\] both have id 1"),
+    ({"a": 0, "b": -1}, ValueError, r"tokens\['b'\] = -1, but a dict of 2 tokens needs the ids 0..1"),
+    ({"a": 0, "b": 1.0}, TypeError, r"tokens\['b'\] = 1.0 \(float\); the ids of a dict token -> id must be ints"),
+    ({"a": 0, "b": True}, TypeError, r"tokens\['b'\] = True \(bool\)"),
+    ({"a": 0, 3: 1}, ValueError, r"tokens has the key 3; every key must be a non-empty string"),
+    ({}, ValueError, "tokens is empty"),
+    ([], ValueError, "tokens is empty"),
+    (["a", "b", "a"], ValueError, r"tokens\[2\] = 'a' repeats tokens\[0\]; .* list\(dict.fromkeys\(tokens\)\)"),
+    (["a", ""], ValueError, r"tokens\[1\] must be a non-empty string; got ''"),
+    (["a", None], ValueError, r"tokens\[1\] must be a non-empty string; got None"),
+])
+def test_align_refuses_bad_token_lists_and_dicts_naming_the_value_and_the_fix(pretrained, tokens, error, message):
+    with pytest.raises(error, match=message):
+        align(tokens, *pretrained)
+
+
+def test_align_dict_accepts_numpy_ids(pretrained):
+    import numpy as np
+
+    weight, found = align({"cat": np.int64(1), "<pad>": np.int64(0)}, *pretrained)
+    assert found.tolist() == [False, True]
+
+
+def test_save_with_five_digits_writes_like_stanfords_glove_files(tmp_path):
+    table = torch.tensor([[0.418, 0.24968, -0.41242, 4.0071, -6.3681e-05, -0.00066023]])
+    path = save_vectors(tmp_path / "g.txt", ["the"], table, digits=5)
+    assert path.read_text() == "the 0.418 0.24968 -0.41242 4.0071 -6.3681e-05 -0.00066023\n"
+    for bad in (0, 10, 5.0, True):
+        with pytest.raises(ValueError, match="digits must be an int from 1 to 9"):
+            save_vectors(tmp_path / "h.txt", ["the"], table, digits=bad)
 
 
 def test_aligned_weight_works_as_padding_idx(pretrained, task_vocab):
