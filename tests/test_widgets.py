@@ -499,9 +499,10 @@ def test_bench_widgets_times_every_action(capsys):
 
     rows = bench_widgets(repeats=1)
     assert BENCHMARKS["widgets"] is bench_widgets
-    assert {r["explorer"] for r in rows} == {"GradientExplorer", "GradientExplorer(vocab)", "TrainingStepper", "PromptInspector"}
-    assert {"reduction", "step", "history", "step (partially_frozen)", "strategy (new optimizer)"} <= \
-        {r["action"] for r in rows}
+    assert {r["explorer"] for r in rows} == {"GradientExplorer", "GradientExplorer(vocab)", "TrainingStepper",
+                                             "PromptInspector", "EmbeddingSpaceExplorer"}
+    assert {"reduction", "step", "history", "step (partially_frozen)", "strategy (new optimizer)",
+            "step (jump)", "step (next, as play does)", "follow (new words)"} <= {r["action"] for r in rows}
     for r in rows:
         assert r["median_ms"] > 0 and r["ratio"] == pytest.approx(r["median_ms"] / WIDGET_TARGET_MS)
     out = capsys.readouterr().out

@@ -140,14 +140,19 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
         list of dict: ``explorer``, ``action``, ``median_ms``, ``slowest_ms``, ``cpu_ms``,
         ``target_ms`` and ``ratio`` (median wall time / target).
     """
+    import itertools
+
     from ..data import load_vocab
-    from ..widgets import OPTIMIZERS, GradientExplorer, PromptInspector, TrainingStepper
+    from ..embedding_space import train_embedding_space
+    from ..widgets import OPTIMIZERS, EmbeddingSpaceExplorer, GradientExplorer, PromptInspector, TrainingStepper
 
     explorer, stepper = GradientExplorer(), TrainingStepper()
     held = TrainingStepper(optimizer="AdamW", frozen=["king", "dog"], strategy="partially_frozen",
                            batch="king queen dog cat")
     words = GradientExplorer("the king", vocab=load_vocab())
     inspector = PromptInspector(*_prompt_history(), k=3)
+    space = EmbeddingSpaceExplorer(train_embedding_space())   # lesson 02's run: 800 steps, 4 words followed
+    last = space.history.steps[-1]
 
     def select(i, first_visit=True):
         if first_visit:
@@ -166,6 +171,13 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
     def scrub(i):
         stepper.history_slider.value = i % (len(stepper.records) + 1)
 
+    def jump(i, far=337):   # a step far from the last, never shown before (its picture is drawn)
+        space.slider.value = (space.slider.value + far) % (last + 1)
+
+    def follow(i, calls=itertools.count()):   # four other words each time (a picture not drawn before)
+        table, n = space.history.words, 5 * next(calls)
+        space.follow.value = " ".join(table[(n + k) % len(table)] for k in range(4))
+
     actions = [
         ("GradientExplorer", "reduction", setter(explorer.reduction, ["sum", "mean"])),
         ("GradientExplorer", "padding_idx", setter(explorer.padding_idx, [True, False])),
@@ -181,6 +193,9 @@ def bench_widgets(repeats: int = 30) -> list[dict]:
         ("TrainingStepper", "strategy (new optimizer)", setter(held.strategy, ["zero_grad", "partially_frozen"])),
         ("PromptInspector", "step (first visit: drawn)", select),
         ("PromptInspector", "step (seen before: kept PNG)", revisit),
+        ("EmbeddingSpaceExplorer", "step (jump)", jump),
+        ("EmbeddingSpaceExplorer", "step (next, as play does)", lambda i: jump(i, far=1)),
+        ("EmbeddingSpaceExplorer", "follow (new words)", follow),
     ]
     rows = []
     for name, action, fn in actions:

@@ -10,6 +10,10 @@
   ``"zero_grad"`` are built in, and :func:`register_strategy` adds more (lesson 06 does).
   The optimizer is kept, state and all, while the strategy trains ``weight`` itself; one
   that trains Parameters of its own (``"partially_frozen"``) gets a new optimizer.
+- :class:`EmbeddingSpaceExplorer` (lesson 02): scrub a "step" slider (or press play) through the
+  recorded training of a 2-D table of words (``course_lib.embedding_space``): every row a point
+  coloured by category, the next batch's rows ringed with their gradient as an arrow, followed
+  words labelled with their path, and the categories' purity step by step.
 - :class:`PromptInspector` (lesson 07): scrub a "step" slider through the snapshots of a soft
   prompt's training (``train_verbalizer(..., snapshot_every=k)``) and see the loss, each prompt
   vector's nearest words (cosine) and how far each vector has moved since step 0.
@@ -31,9 +35,10 @@ Introduced in notebooks/02_gradient_flow.ipynb.
 from __future__ import annotations
 
 from ..freezing.strategies import STRATEGIES, FreezingStrategy, ZeroGradStrategy, register_strategy
+from .embedding_space import EmbeddingSpaceExplorer
 from .gradient_explorer import GradientExplorer
 from .prompt_inspector import PromptInspector
 from .training_stepper import OPTIMIZERS, StepRecord, TrainingStepper
 
-__all__ = ["OPTIMIZERS", "STRATEGIES", "FreezingStrategy", "GradientExplorer", "PromptInspector", "StepRecord",
-           "TrainingStepper", "ZeroGradStrategy", "register_strategy"]
+__all__ = ["OPTIMIZERS", "STRATEGIES", "EmbeddingSpaceExplorer", "FreezingStrategy", "GradientExplorer",
+           "PromptInspector", "StepRecord", "TrainingStepper", "ZeroGradStrategy", "register_strategy"]

@@ -103,6 +103,36 @@ def test_training_stepper_steps_in_the_browser(lesson02):
         reading_starts="step 1: rows king, queen got gradient")
 
 
+def test_embedding_space_explorer_scrubs_a_step_and_follows_words_in_the_browser(lesson02):
+    """Lesson 02's embedding-space explorer, opened on the trained table (step 800): one step to the left
+    with the keyboard redraws the picture and the readout, and words typed into "follow" get their labels."""
+    from course_lib.embedding_space import train_embedding_space
+    from course_lib.widgets import EmbeddingSpaceExplorer
+
+    box = lesson02.page.locator(".course-space-explorer").first
+    box.scroll_into_view_if_needed()
+    space = train_embedding_space()   # the lesson's run, repeated here: the same seed gives the same table
+
+    def step_left(box):
+        handle = box.locator(".course-space-step .noUi-handle").first
+        handle.focus()
+        handle.press("ArrowLeft")
+
+    _act_and_compare(box, "space", lambda: EmbeddingSpaceExplorer(space, step=800), act=step_left,
+                     mirror=lambda explorer: explorer.select(799),
+                     reading_starts="after 799 of 800 steps: the next batch looks up")
+
+    def follow(box):
+        field = box.locator(".course-space-follow input")
+        field.fill("queen coffee")
+        field.press("Enter")
+
+    _act_and_compare(box, "space", lambda: EmbeddingSpaceExplorer(space, step=799), act=follow,
+                     mirror=lambda explorer: setattr(explorer.follow, "value", "queen coffee"),
+                     reading_starts="after 799 of 800 steps")
+    assert "nearest: queen -> " in box.locator(".course-space-readout").inner_text()
+
+
 def _run_and_find(notebook, box_class: str, readout_class: str | None = None):
     """Run the whole notebook, wait until its explorer has drawn and the kernel is idle; the explorer's box."""
     notebook.run_all()
