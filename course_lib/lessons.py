@@ -38,7 +38,7 @@ LESSONS: tuple[Lesson, ...] = (
            "one-hot vs gather; `padding_idx`, `max_norm`, `from_pretrained`, `EmbeddingBag`; bad ids"),
     Lesson("02_gradient_flow", "Gradient flow into embedding rows",
            "backward of a lookup is a scatter-add; only looked-up rows get gradient; sparse gradients; "
-           "interactive gradient explorer"),
+           "interactive gradient explorer; a 2-D table that learns its categories"),
     Lesson("03_parameters", "Registering learnable tensors",
            "`nn.Parameter` vs tensor attribute vs buffer; a tiny ViT's `cls_token` and `pos_embedding`; "
            "weight tying; optimizer pitfalls"),

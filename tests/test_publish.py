@@ -198,13 +198,15 @@ def test_an_incomplete_reveal_folder_is_named(monkeypatch, tmp_path):
 def _explorers():
     import torch
 
-    from course_lib.widgets import GradientExplorer, PromptInspector, TrainingStepper
+    from course_lib.embedding_space import SpaceConfig, train_embedding_space
+    from course_lib.widgets import EmbeddingSpaceExplorer, GradientExplorer, PromptInspector, TrainingStepper
 
     table = torch.eye(4) * 2.0
     history = {"step": [1, 2], "loss": [2.0, 1.0], "snapshot_steps": [0, 2],
                "snapshots": [torch.eye(4)[:2].clone(), torch.eye(4)[2:].clone()], "seconds": [0.1]}
     return {"GradientExplorer": GradientExplorer(), "TrainingStepper": TrainingStepper(),
-            "PromptInspector": PromptInspector(history, table, list("abcd"))}
+            "PromptInspector": PromptInspector(history, table, list("abcd")),
+            "EmbeddingSpaceExplorer": EmbeddingSpaceExplorer(train_embedding_space(SpaceConfig(num_steps=20)))}
 
 
 def test_each_explorer_shows_a_picture_of_its_current_figure_where_widgets_cannot_run():

@@ -224,7 +224,7 @@ q6 = Exercise(
     f"`step()` with it? Choose from {', '.join(repr(o) for o in _OPTIMIZERS)}; answer with a set of names.",
     check=_check_q6,
     hints=[
-        "Section 4 built the table by catching each optimizer's error.",
+        "Section 4.2 (optional) built the table by catching each optimizer's error.",
         "An optimizer that must add a dense tensor (running averages over every row, or the weights for weight "
         "decay) to the gradient cannot work on the few rows a sparse gradient holds.",
     ],
