@@ -47,7 +47,7 @@ LESSONS: tuple[Lesson, ...] = (
            "course corpus and checked against its truth"),
     Lesson("05_pretrained_vectors", "Pretrained vectors in a model",
            "GloVe / word2vec files; `align` and OOV rows; random vs frozen vs fine-tuned on a small "
-           "labelled task"),
+           "labelled task; the same under a GRU, and the gradient reaching each word"),
     Lesson("06_partial_freezing", "Training only some rows",
            "freeze pretrained rows and train new ones six ways; which ones leak under which optimizer; "
            "`PartiallyFrozenEmbedding` at GloVe scale; growing a vocabulary"),
