@@ -473,8 +473,9 @@ def write_glove_file(folder: str | os.PathLike, *, corpus: Sequence[Sequence[str
     ``word v1 ... v50`` line per word, no header, the most frequent word first, words
     lowercase with punctuation and ``'s`` among them (the corpus is put through
     :func:`glove_tokens`), values with 5 significant digits as in Stanford's files. It has
-    no ``<pad>`` or ``<unk>``, as theirs has not. :func:`~course_lib.vectors.load_vectors`
-    reads it like the real one. Takes a second or two.
+    no ``<pad>`` or ``<unk>``, as ``glove.6B`` has not (a file you train with Stanford's
+    ``glove.c`` ends with an ``<unk>`` row, the mean of its 100 rarest words' vectors).
+    :func:`~course_lib.vectors.load_vectors` reads it like the real one. Takes a second or two.
 
     Args:
         folder (str or os.PathLike): where to write it; created if missing. Not the course's

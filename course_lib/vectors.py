@@ -501,10 +501,11 @@ def align(tokens: Vocab | Sequence[str] | Mapping[str, int], words: Sequence[str
     in a ``Vocab``) is always zeros and counts as not found, so the weight suits
     ``padding_idx``.
 
-    Stanford's GloVe 6B files are lowercase ("uncased": ``paris``, never ``Paris``) and hold
-    punctuation and clitics as words (``,`` ``.`` ``'s``). ``lowercase=True`` looks each token
-    up as ``token.lower()`` and keeps your ids (``"Paris"`` and ``"paris"`` then both get
-    ``paris``'s vector); or lowercase your text before you build the vocabulary.
+    Stanford's GloVe 6B files are lowercase ("uncased": ``paris``, never ``Paris``), as are
+    its 42B and Twitter files, and hold punctuation and clitics as words (``,`` ``.`` ``'s``).
+    ``lowercase=True`` looks each token up as ``token.lower()`` and keeps your ids (``"Paris"``
+    and ``"paris"`` then both get ``paris``'s vector); or lowercase your text before you build
+    the vocabulary. The Common Crawl 840B file is cased: leave ``lowercase=False`` there.
 
     - ``"normal"``: coordinate ``d`` drawn from N(mean_d, std_d) of column ``d`` of
       ``tensor``: random rows with the loaded vectors' per-dimension centre and spread
@@ -523,7 +524,7 @@ def align(tokens: Vocab | Sequence[str] | Mapping[str, int], words: Sequence[str
         oov (str, optional): ``"normal"``, ``"mean"`` or ``"zeros"``. Default: ``"normal"``.
         seed (int, optional): the seed of ``oov="normal"``. Default: ``0``.
         lowercase (bool, optional): look tokens up lowercased, for an uncased file such as
-            GloVe 6B. Default: ``False``.
+            GloVe 6B (not 840B, which is cased). Default: ``False``.
 
     Returns:
         tuple: ``weight`` (float32, on ``tensor``'s device) and ``found_mask`` (bool,

@@ -19,12 +19,16 @@ from course_lib.vectors import load_vectors
 QUICK = GloVeConfig(embedding_dim=50, num_steps=5)      # the file's format, without waiting for good vectors
 
 
-def recipe_source(root) -> str:
+def recipe_cell(root):
     nb = nbformat.read(root / "notebooks" / "06_partial_freezing.ipynb", as_version=4)
     tagged = [c for c in nb.cells if "recipe" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "lesson 06 must have exactly one cell tagged 'recipe'"
     assert tagged[0].cell_type == "code"
-    return tagged[0].source
+    return tagged[0]
+
+
+def recipe_source(root) -> str:
+    return recipe_cell(root).source
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +47,23 @@ def test_the_recipe_is_one_self_contained_cell(root):
     for name in ("align", "PartiallyFrozenEmbedding", "trainable_state_dict", "load_trainable_state_dict",
                  "weights_only=True", "lowercase=True"):
         assert name in source
+
+
+def test_the_recipe_copies_clean_and_marks_what_to_change(root):
+    cell = recipe_cell(root)
+    assert "NBVAL" not in cell.source                                           # no test marker in what learners copy
+    assert "nbval-check-output" in cell.metadata["tags"]                        # its output is still compared
+    marked = [line.split("#")[0].strip() for line in cell.source.splitlines() if "# CHANGE" in line]
+    for what in ("folder = ", "vectors_file = ", "head = ", "ids, labels = ", "for step in"):
+        assert any(line.startswith(what) for line in marked), f"no # CHANGE on the line {what!r}"
+    assert "# CHANGE: your tokens" in cell.source
+    assert "pip install" in cell.source                                          # it needs the course's package
+
+
+def test_the_recipe_reloads_from_the_checkpoint_alone(root, recipe):
+    later = recipe_source(root).split("# Later")[1]                               # what another script runs
+    assert "train_ids" not in later and 'state["trainable_ids"]' in later
+    assert torch.equal(recipe["reloaded"].trainable_ids, torch.tensor(recipe["train_ids"]))
 
 
 def test_the_recipe_trains_only_the_rows_the_file_lacks(recipe):

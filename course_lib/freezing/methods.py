@@ -303,10 +303,10 @@ class _TrainableRows(nn.Module):
     def __getattr__(self, name: str):
         if name == "weight":  # nn.Embedding's name: weight tying (out.weight = emb.weight) and HF's tie_weights use it
             raise AttributeError(
-                f"{type(self).__name__} has no .weight: its frozen rows are the buffer {self._buffer} and its "
-                f"trained rows the Parameter {self._param}. For the whole table call merged_weight(); to tie an "
-                "output layer to it, compute logits = F.linear(hidden, emb.merged_weight()), which sends the "
-                f"output's gradient to {self._param} too. to_embedding() gives a plain nn.Embedding (a copy)")
+                f"{type(self).__name__} has no .weight: its table is the buffer {self._buffer} plus the Parameter "
+                f"{self._param}. For the whole table call merged_weight(); to tie an output layer, use "
+                f"logits = F.linear(hidden, emb.merged_weight()), which sends gradient to {self._param}. "
+                "to_embedding() gives a plain nn.Embedding (a copy)")
         return super().__getattr__(name)
 
     def to_embedding(self) -> nn.Embedding:
@@ -335,9 +335,10 @@ class TrainableTokensEmbedding(_TrainableRows):
 
     PEFT's layer (``peft/tuners/trainable_tokens/layer.py``) leaves the table where it was, as
     the wrapped layer's frozen ``weight`` Parameter; it keeps the chosen rows' new values in a
-    Parameter (``trainable_tokens_delta``) and their original values in a buffer
-    (``trainable_tokens_original``), and ``index_copy``-s the rows into a copy of the table on
-    every forward. Here the table is a buffer of this module, so the layer stands alone.
+    ``ParameterDict`` ``trainable_tokens_delta`` (one Parameter per adapter:
+    ``trainable_tokens_delta.default``) and their original values in a ``BufferDict``
+    ``trainable_tokens_original``, and while unmerged ``index_copy``-s the rows into a copy of
+    the table on every forward. Here the table is a buffer of this module, so the layer stands alone.
 
     ``forward(ids)`` equals ``F.embedding(ids, self.merged_weight(), padding_idx)``. No optimizer
     can move a frozen row, but each forward copies the whole ``(V, D)`` table, which at
