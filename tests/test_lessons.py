@@ -72,3 +72,15 @@ def test_each_lesson_states_its_measured_time_and_its_core_path_fits(lesson):
     assert stated_minutes(nb) == (round(pace.core_minutes), round(pace.all_minutes)), (
         f"{lesson.filename} states {stated_minutes(nb)}; measured {pace}: update its Time line")
     assert pace.core_minutes <= 50, f"{lesson.filename}'s core path takes {pace}: move material to an optional section"
+
+
+def test_instructors_time_table_states_each_lessons_measured_minutes():
+    """INSTRUCTORS.md's "Time per lesson" table gives, for each lesson, the minutes the lesson states."""
+    import re
+
+    text = (NOTEBOOKS.parent / "INSTRUCTORS.md").read_text()
+    rows = dict(re.findall(r"^\| (\d\d) · [^|]+\|[^|]+\|[^|]+\| (\d+ / \d+) \|$", text, flags=re.M))
+    assert set(rows) == {lesson.stem[:2] for lesson in LESSONS}
+    for lesson in LESSONS:
+        stated = stated_minutes(nbformat.read(NOTEBOOKS / lesson.filename, as_version=4))
+        assert rows[lesson.stem[:2]] == f"{stated[0]} / {stated[1]}", lesson.filename
