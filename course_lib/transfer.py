@@ -25,12 +25,15 @@ from .toyworld import Sentence
 from .train import History, fit
 from .vocab import Vocab
 
-__all__ = ["INITS", "MODELS", "build_classifier", "encode_labelled", "gradient_by_position", "train_classifier"]
+__all__ = ["INITS", "MODELS", "OPTIMIZERS", "build_classifier", "encode_labelled", "gradient_by_position",
+           "train_classifier"]
 
 #: how the table starts: N(0, 1) and trained; pretrained and frozen; pretrained and trained
 INITS: tuple[str, ...] = ("random", "frozen", "fine-tuned")
 #: what reads the table: a BagOfEmbeddings; a RecurrentClassifier with a GRU; with an LSTM
 MODELS: tuple[str, ...] = ("bag", "gru", "lstm")
+#: what trains it: Adam (each number's step scaled by its own recent gradients); plain SGD (lr x gradient)
+OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
 _LABELS = {"sentiment": toyworld.SENTIMENTS, "topic": toyworld.TOPICS}
 
 
@@ -139,8 +142,8 @@ def train_classifier(init: str, train: tuple[torch.Tensor, torch.Tensor],
                      validation: tuple[torch.Tensor, torch.Tensor], *, num_classes: int,
                      weight: torch.Tensor | None = None, num_embeddings: int | None = None,
                      embedding_dim: int | None = None, model: str = "bag", hidden_size: int | None = None,
-                     num_epochs: int = 30, lr: float = 0.01, batch_size: int = 16, seed: int = 0,
-                     device: str | torch.device = "cpu",
+                     num_epochs: int = 30, lr: float = 0.01, optimizer: str = "adam", batch_size: int = 16,
+                     seed: int = 0, device: str | torch.device = "cpu",
                      progress: bool = False) -> tuple[BagOfEmbeddings | RecurrentClassifier, History]:
     r"""Train a classifier (a bag of embeddings, or a GRU or LSTM) whose table starts as ``init`` says.
 
@@ -150,10 +153,11 @@ def train_classifier(init: str, train: tuple[torch.Tensor, torch.Tensor],
       and the GRU or LSTM of a recurrent model).
     - ``"fine-tuned"``: a copy of ``weight``, trained with everything else.
 
-    Adam with learning rate ``lr`` on every trainable parameter, cross-entropy, batches of
-    ``batch_size`` sentences shuffled each epoch. The model's initial numbers and the
-    shuffling come from ``seed`` alone (the global random state is left as it was); the
-    untrained model is :func:`build_classifier` with the same arguments.
+    Adam (or, with ``optimizer="sgd"``, plain SGD: no momentum, no weight decay) with learning
+    rate ``lr`` on every trainable parameter, cross-entropy, batches of ``batch_size`` sentences
+    shuffled each epoch. The model's initial numbers and the shuffling come from ``seed`` alone
+    (the global random state is left as it was); the untrained model is :func:`build_classifier`
+    with the same arguments.
 
     Args:
         init (str): one of :data:`INITS`.
@@ -169,7 +173,11 @@ def train_classifier(init: str, train: tuple[torch.Tensor, torch.Tensor],
             (:class:`~course_lib.models.RecurrentClassifier`). Default: ``"bag"``.
         hidden_size (int, optional): the state size of ``"gru"`` and ``"lstm"``. Default: ``32``.
         num_epochs (int, optional): passes over ``train``. Default: ``30``.
-        lr (float, optional): Adam's learning rate. Default: ``0.01``.
+        lr (float, optional): the optimizer's learning rate. Default: ``0.01``.
+        optimizer (str, optional): one of :data:`OPTIMIZERS`: ``"adam"`` (:class:`~torch.optim.Adam`,
+            which scales each number's step by its own recent gradients, so a small gradient still
+            moves a number by about ``lr``) or ``"sgd"`` (:class:`~torch.optim.SGD`, which moves each
+            number by ``lr`` times its gradient). Default: ``"adam"``.
         batch_size (int, optional): sentences per step. Default: ``16``.
         seed (int, optional): initial numbers and batch order. Default: ``0``.
         device (str or torch.device, optional): where to train. Default: ``"cpu"``.
@@ -189,6 +197,8 @@ def train_classifier(init: str, train: tuple[torch.Tensor, torch.Tensor],
 
     Introduced in notebooks/05_pretrained_vectors.ipynb.
     """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}; got {optimizer!r}")
     classifier = build_classifier(init, num_classes=num_classes, weight=weight, num_embeddings=num_embeddings,
                                   embedding_dim=embedding_dim, model=model, hidden_size=hidden_size, seed=seed)
     device = torch.device(device)
@@ -210,8 +220,9 @@ def train_classifier(init: str, train: tuple[torch.Tensor, torch.Tensor],
         return {"train_acc": _accuracy(model(x_train), y_train), "val_acc": _accuracy(val_logits, y_val),
                 "val_loss": float(F.cross_entropy(val_logits, y_val))}
 
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-    history = fit(model, batches, loss_fn, optimizer, num_epochs, eval_fn=eval_fn, progress=progress)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    step = torch.optim.Adam(trainable, lr=lr) if optimizer == "adam" else torch.optim.SGD(trainable, lr=lr)
+    history = fit(model, batches, loss_fn, step, num_epochs, eval_fn=eval_fn, progress=progress)
     return model, history
 
 

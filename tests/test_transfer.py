@@ -9,7 +9,7 @@ from course_lib.models import BagOfEmbeddings
 from course_lib.pretrain import train_sgns
 from course_lib.toyworld import Sentence
 from course_lib.train import History
-from course_lib.transfer import INITS, encode_labelled, train_classifier
+from course_lib.transfer import INITS, OPTIMIZERS, build_classifier, encode_labelled, train_classifier
 from course_lib.vectors import align
 from course_lib.vocab import Vocab
 
@@ -135,7 +135,51 @@ def test_random_init_needs_only_a_size(task):
     assert model.embedding.weight.shape == (442, 8)
 
 
+def test_adam_is_the_default_optimizer_bit_for_bit(task, weight):
+    """optimizer="adam" is what train_classifier always did: every result of lessons 05 and 06 stays the same."""
+    default = train_classifier("fine-tuned", *task, num_classes=2, weight=weight, num_epochs=2, seed=3)
+    adam = train_classifier("fine-tuned", *task, num_classes=2, weight=weight, num_epochs=2, seed=3, optimizer="adam")
+    assert default[1] == adam[1]
+    assert all(torch.equal(a, b) for a, b in zip(default[0].state_dict().values(), adam[0].state_dict().values()))
+    assert OPTIMIZERS == ("adam", "sgd")
+
+
+@pytest.mark.parametrize("model", ["bag", "gru"])
+def test_sgd_moves_each_number_by_lr_times_its_gradient(task, weight, model):
+    """One step of optimizer="sgd" over the whole training set is p - lr * grad, for the table and the rest."""
+    (ids, labels), lr = task[0], 0.5
+    start = build_classifier("fine-tuned", num_classes=2, weight=weight, model=model, seed=4)
+    torch.nn.functional.cross_entropy(start(ids), labels).backward()
+    trained, _ = train_classifier("fine-tuned", *task, num_classes=2, weight=weight, model=model, seed=4,
+                                  optimizer="sgd", lr=lr, num_epochs=1, batch_size=len(labels))
+    for (name, before), after in zip(start.named_parameters(), trained.parameters()):
+        torch.testing.assert_close(after.detach(), before.detach() - lr * before.grad, msg=name)
+    assert not torch.equal(trained.embedding.weight, start.embedding.weight)
+
+
+def test_sgd_moves_a_number_in_proportion_to_its_gradient_and_adam_does_not(task, weight):
+    """Numbers whose gradients are over a hundred times apart: SGD's first step moves them as far apart, Adam's
+    moves each by lr (while the gradient is well above eps), which is why lesson 05's fading gradient matters for
+    one optimizer and not the other."""
+    ids, labels = task[0]
+    start = build_classifier("fine-tuned", num_classes=2, weight=weight, seed=5)
+    torch.nn.functional.cross_entropy(start(ids), labels).backward()
+    grad = start.embedding.weight.grad.abs()                                      # (V, D)
+    clear = grad > 1e-5                                                            # far above Adam's eps, 1e-8
+    assert float(grad[clear].max() / grad[clear].min()) > 100
+    for optimizer in OPTIMIZERS:
+        trained, _ = train_classifier("fine-tuned", *task, num_classes=2, weight=weight, seed=5, num_epochs=1,
+                                      batch_size=len(labels), optimizer=optimizer, lr=0.01)
+        moved = (trained.embedding.weight - start.embedding.weight).detach().abs()[clear]
+        if optimizer == "adam":                                                    # lr * g / (|g| + eps)
+            torch.testing.assert_close(moved, torch.full_like(moved, 0.01), rtol=2e-3, atol=0)
+        else:                                                                      # lr * g
+            assert float(moved.max() / moved.min()) > 100
+
+
 @pytest.mark.parametrize("kwargs, match", [
+    ({"init": "random", "num_embeddings": 442, "embedding_dim": 8, "optimizer": "SGD"},
+     r"optimizer must be one of \['adam', 'sgd'\]; got 'SGD'"),
     ({"init": "pretrained", "weight": torch.ones(3, 2)}, "init must be one of"),
     ({"init": "frozen"}, "init='frozen' starts from pretrained vectors: pass weight="),
     ({"init": "random"}, "needs num_embeddings and embedding_dim"),
@@ -209,3 +253,14 @@ def test_plot_init_histograms_keeps_densities_when_zoomed():
     assert ax.get_title() == "zoom"
     assert abs(float(uniform[5:15].mean()) - 10.0) < 1.0 and uniform[:4].sum() == 0
     assert abs(float(normal.mean()) - 0.4) < 0.1                # N(0, 1) near 0, not rescaled by the zoom
+
+
+# ---------------------------------------------------------------- exercise 2 names the <pad> row
+def test_exercise_2_says_the_pad_row_trains_too():
+    """Leaving the <pad> row out of the fine-tuned count (441 rows, not 442) gets its own message."""
+    from course_lib.exercises import lesson05 as ex
+
+    model = BagOfEmbeddings.from_pretrained(torch.randn(442, 64), num_classes=2, freeze=False)
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 442 * 64 + 130   # the pad row counts
+    message = ex.q2.evaluate((130, 441 * 64 + 130)).message
+    assert "`<pad>` row's numbers are trainable too; they just always get a zero gradient" in message

@@ -69,6 +69,9 @@ def _check_q2(answer) -> None:
         raise Incorrect("the frozen count is wrong: only the linear layer (D inputs, 2 classes) trains.")
     if tuned == table:
         raise Incorrect("your fine-tuned count leaves out the linear layer, which trains in both runs.")
+    if tuned == table - 64 + head:
+        raise Incorrect("your fine-tuned count leaves out the `<pad>` row: the `<pad>` row's numbers are trainable "
+                        "too; they just always get a zero gradient (padding_idx).")
     if tuned != table + head:
         raise Incorrect("the fine-tuned count is wrong: the whole table trains too, one number per row and dimension.")
 
@@ -107,18 +110,41 @@ def _q3_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
             (torch.randn(2, 4, 5, generator=gen), full)]
 
 
+def _reads_one_past(answer, outputs: torch.Tensor, ids: torch.Tensor) -> bool:
+    """Whether ``answer`` returns ``outputs[b, lengths[b]]``, the position just after each sentence's last word:
+    tried on the same batch with one more pad column, where that position exists for every sentence."""
+    B, T, H = outputs.shape
+    extra = torch.randn(B, 1, H, generator=torch.Generator().manual_seed(5))
+    longer, padded = torch.cat([outputs, extra], dim=1), torch.cat([ids, torch.zeros(B, 1, dtype=ids.dtype)], dim=1)
+    try:
+        got = answer(longer.clone(), padded.clone())
+        return (isinstance(got, torch.Tensor) and tuple(got.shape) == (B, H)
+                and torch.allclose(got.detach().to(longer.dtype), longer[torch.arange(B), (ids != 0).sum(dim=1)]))
+    except Exception:  # the answer fails here too: it is not this mistake
+        return False
+
+
 def _check_q3(answer) -> None:
     if not callable(answer):
         raise Incorrect("answer with the function itself, e.g. `answer = last_state` (no parentheses).")
     for outputs, ids in _q3_cases():
         B, T, H = outputs.shape
-        got = answer(outputs.clone(), ids.clone())
+        lengths = (ids != 0).sum(dim=1)
+        try:
+            got = answer(outputs.clone(), ids.clone())
+        except IndexError as err:
+            full = next((b for b in range(B) if int(lengths[b]) == T), None)
+            if full is None or not _reads_one_past(answer, outputs, ids):
+                raise                                # another bug: reported as the learner's crash, with its line
+            raise Incorrect(f"your function raised IndexError ({err}) on a batch where sentence {full} has "
+                            f"{T} words and no pads: it reads the position just after each sentence's last "
+                            "word, which that sentence does not have. Positions count from 0, so a sentence of "
+                            "n words has its last word at position n - 1.") from None
         what = f"for outputs of shape {(B, T, H)}, your function"
         expect_type(got, torch.Tensor, "your function to return a (B, H) tensor")
         if tuple(got.shape) != (B, H):
             raise Incorrect(f"{what} returned shape {tuple(got.shape)}; it should return one state per sentence, "
                             f"shape (B, H) = {(B, H)}.")
-        lengths = (ids != 0).sum(dim=1)
         for b in range(B):
             n, row = int(lengths[b]), got[b].detach().to(outputs.dtype)
             if torch.allclose(row, outputs[b, n - 1]):

@@ -7,10 +7,12 @@ WRONG = {
                     torch.tensor([True, True, False, False, True]),           # a mask one row short
                     torch.tensor([[True, True, False, False, True, True]] * 2)],  # a mask per column, not per row
     "lesson05.q2": [(442 * 64 + 130, 442 * 64 + 130), (128, 442 * 64 + 128), (130, 442 * 64), (0, 442 * 64 + 130),
-                    (130, 130), 130, (130.5, 28418.0), (28418, 130)],
+                    (130, 130), 130, (130.5, 28418.0), (28418, 130),
+                    (130, 441 * 64 + 130)],                  # the <pad> row left out of the fine-tuned count
     # last_column: outputs[:, -1], right shape, wrong values (the state after the pads);
-    # first_word: right shape, wrong values; one_past: outputs[b, lengths] crashes on a full-length sentence
-    # (a crash in the learner's code); all_pairs: outputs[:, lengths - 1], shape (B, B, H);
+    # first_word: right shape, wrong values; one_past: outputs[b, lengths] (lengths, not lengths - 1) raises
+    # IndexError on a full-length sentence, and the check names the off-by-one;
+    # all_pairs: outputs[:, lengths - 1], shape (B, B, H);
     # mean_over_words: a mean of the real words' states, right shape, no single state;
     # first_pad_argmin: the first pad found with argmin, wrong for sentences without pads;
     # a_list / numpy: the right states as the wrong object; called: the result, not the function
