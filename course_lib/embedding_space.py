@@ -19,14 +19,13 @@ Introduced in notebooks/02_gradient_flow.ipynb.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from . import toyworld
-from .runtime import num_threads
+from .runtime import course_threads
 from ._util import is_int, is_number
 
 __all__ = ["DEFAULT_CATEGORIES", "SpaceConfig", "SpaceHistory", "category_purity", "space_loss",
@@ -285,16 +284,6 @@ def _pairs(corpus, words: list[str], window: int) -> tuple[torch.Tensor, torch.T
     return torch.cat(word), torch.cat(ctx), context_words
 
 
-@contextmanager
-def _threads():
-    """The course's thread count while training (tiny steps stall on threads they cannot use)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads())
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
 
 def train_embedding_space(config: SpaceConfig | None = None, *, corpus=None) -> SpaceHistory:
     r"""Train a 2-D embedding table on the course corpus and record every step.
@@ -351,7 +340,7 @@ def train_embedding_space(config: SpaceConfig | None = None, *, corpus=None) -> 
         frames["contexts"].append(contexts)
         frames["losses"].append(loss)
 
-    with _threads():
+    with course_threads():
         for step in range(config.num_steps):
             pick = torch.randint(len(word), (config.batch_size,), generator=gen)    # (B,)
             rows, contexts = word[pick], ctx[pick]

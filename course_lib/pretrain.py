@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data, toyworld
-from .runtime import num_threads
+from .runtime import course_threads
 from .vector_checks import analogy_accuracy, neighbour_purity
 from .vectors import save_vectors
 from ._util import is_int
@@ -121,18 +120,6 @@ def _bar(total: int, progress: bool, desc: str):
 
     return tqdm(total=total, desc=desc)
 
-
-@contextmanager
-def _course_threads():
-    """Run on the course's thread count (:func:`course_lib.runtime.num_threads`: one thread on
-    two cores or fewer), whatever torch's setting, and restore it afterwards: these loops of
-    small operations stall with more threads than cores to spare."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads())
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _check_config(config, kind):
@@ -267,7 +254,7 @@ def train_sgns(corpus: Sequence[Sequence[str]], config: SGNSConfig | None = None
     Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     config = _check_config(config, SGNSConfig)
-    with _course_threads():
+    with course_threads():
         return train_sgns_loop(corpus, config, progress)
 
 
@@ -378,7 +365,7 @@ def train_glove(corpus: Sequence[Sequence[str]], config: GloVeConfig | None = No
     Introduced in notebooks/04_init_and_word_vectors.ipynb.
     """
     config = _check_config(config, GloVeConfig)
-    with _course_threads():
+    with course_threads():
         return _train_glove(corpus, config, progress)
 
 

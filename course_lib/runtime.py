@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-__all__ = ["get_device", "num_threads", "pick_num_threads", "seed_everything", "setup"]
+__all__ = ["course_threads", "get_device", "num_threads", "pick_num_threads", "seed_everything", "setup"]
 
 #: Environment variables that override :func:`setup`'s choices.
 DEVICE_ENV = "COURSE_DEVICE"
@@ -226,3 +227,30 @@ def num_threads() -> int:
     Introduced in notebooks/00_start_here.ipynb.
     """
     return _STATE.num_threads or _threads_from_env() or pick_num_threads()
+
+
+@contextmanager
+def course_threads():
+    """Run a block on the course's thread count (:func:`num_threads`: one thread on two cores or
+    fewer), whatever torch's setting, and restore torch's setting afterwards, even on an error.
+
+    Loops of small tensor operations (the course's trainings) stall with more threads than cores
+    to spare.
+
+    Examples::
+
+        >>> before = torch.get_num_threads()
+        >>> with course_threads():
+        ...     torch.get_num_threads() == num_threads()
+        True
+        >>> torch.get_num_threads() == before
+        True
+
+    Introduced in notebooks/00_start_here.ipynb.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(num_threads())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

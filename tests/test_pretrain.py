@@ -283,7 +283,7 @@ def test_trainers_use_the_course_thread_count_and_restore_torch_s(small_corpus, 
     seen = []
     monkeypatch.setattr(pretrain, "_encode", lambda corpus, _real=pretrain._encode: (seen.append(
         torch.get_num_threads()), _real(corpus))[1])
-    monkeypatch.setattr(pretrain, "num_threads", lambda: 1)
+    monkeypatch.setattr("course_lib.runtime.num_threads", lambda: 1)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:

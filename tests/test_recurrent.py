@@ -25,12 +25,10 @@ LABELS = torch.tensor([1, 0, 1, 0])
 @pytest.fixture(autouse=True, scope="module")
 def _course_threads():
     """Train on the course's thread count, as the lesson does after course_lib.setup()."""
-    from course_lib.runtime import num_threads
+    from course_lib.runtime import course_threads
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads())
-    yield
-    torch.set_num_threads(before)
+    with course_threads():
+        yield
 
 
 def tiny(cell="gru", seed=0, **kwargs):

@@ -19,12 +19,10 @@ NUM_TRAIN = 48  # the lesson's training set: 4 balanced blocks of 12 sentences
 @pytest.fixture(autouse=True, scope="module")
 def _course_threads():
     """Train on the course's thread count, as the lesson does after course_lib.setup()."""
-    from course_lib.runtime import num_threads
+    from course_lib.runtime import course_threads
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads())
-    yield
-    torch.set_num_threads(before)
+    with course_threads():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -246,18 +246,12 @@ def bench_freezing(num_embeddings: int = 400_000, embedding_dim: int = 300, num_
     Returns:
         list of dict: the rows of :func:`~course_lib.freezing.costs.time_freezing`.
     """
-    import torch
-
     from ..freezing.costs import time_freezing
     from ..memory import format_bytes
-    from ..runtime import num_threads
+    from ..runtime import course_threads
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(num_threads())
-    try:
+    with course_threads():
         rows = time_freezing(num_embeddings, embedding_dim, num_trainable, **kwargs)
-    finally:
-        torch.set_num_threads(previous)
     print(f"table {num_embeddings:,} x {embedding_dim}, {num_trainable:,} trainable rows, Adam; "
           f"floor = whole table frozen + Adam on a separate ({num_trainable}, {embedding_dim}) Parameter")
     print(_table(
