@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 
-__all__ = ["BlitCanvas", "css", "widget_mimebundle"]
+__all__ = ["BlitCanvas", "PngCache", "css", "widget_mimebundle"]
 
 
 def css(widget, name: str):
@@ -122,6 +122,34 @@ class BlitCanvas:
             canvas.restore_region(self._slow)
         self._draw("fast")
         return _png(canvas)
+
+
+class PngCache(dict):
+    """Pictures already drawn, by key (a step, say), at most ``limit`` of them: the oldest goes first.
+
+    An explorer whose figure depends on the key alone draws each picture once and shows it again
+    at once when the learner comes back to it.
+
+    Examples::
+
+        >>> cache = PngCache(limit=2)
+        >>> [cache.get_or_draw(step, lambda: b"png %d" % step) for step in (1, 2, 1, 3)]
+        [b'png 1', b'png 2', b'png 1', b'png 3']
+        >>> sorted(cache)
+        [2, 3]
+    """
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def get_or_draw(self, key, draw) -> bytes:
+        """The picture kept for ``key``, or ``draw()``'s, kept from now on."""
+        if key not in self:
+            if len(self) >= self.limit:                                            # a bound on memory
+                del self[next(iter(self))]
+            self[key] = draw()
+        return self[key]
 
 
 def _png(canvas) -> bytes:

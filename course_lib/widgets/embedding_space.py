@@ -10,9 +10,8 @@ import re
 
 import torch
 
-from .canvas import BlitCanvas, css, widget_mimebundle
+from .canvas import BlitCanvas, PngCache, css, widget_mimebundle
 from ..embedding_space import SpaceHistory
-from .._util import is_int
 
 __all__ = ["CATEGORY_COLOURS", "DEFAULT_FOLLOW", "MAX_FOLLOW", "EmbeddingSpaceExplorer"]
 
@@ -117,7 +116,7 @@ class EmbeddingSpaceExplorer:
                                        placeholder="words, e.g. king dog tea", layout={"width": "420px"}),
                           "course-space-follow")
         self.followed, self.error = words, None
-        self._pngs: dict[tuple, bytes] = {}          # (frame, followed words) -> PNG, the figure depends on them alone
+        self._pngs = PngCache(limit=256)           # (frame, followed words) -> PNG, the figure depends on them alone
         self._build_figure()
         self.image = css(widgets.Image(format="png", layout={"width": f"{self.canvas.width_px}px"}),
                          "course-space-figure")
@@ -281,12 +280,7 @@ class EmbeddingSpaceExplorer:
     def _draw(self) -> bytes:
         """The selected step's PNG: drawn at the first visit, then kept."""
         self._set_artists()
-        key = (self.index, tuple(self.followed))
-        if key not in self._pngs:
-            if len(self._pngs) >= 256:                                            # a bound on memory
-                del self._pngs[next(iter(self._pngs))]
-            self._pngs[key] = self.canvas.render()
-        return self._pngs[key]
+        return self._pngs.get_or_draw((self.index, tuple(self.followed)), self.canvas.render)
 
     def update(self) -> None:
         """Redraw the selected step (or reuse its picture), then write the reading."""

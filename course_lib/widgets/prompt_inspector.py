@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from .canvas import BlitCanvas, css, widget_mimebundle
+from .canvas import BlitCanvas, PngCache, css, widget_mimebundle
 from ..prompts import nearest_tokens
 from .._util import is_int
 
@@ -116,7 +116,7 @@ class PromptInspector:
         self.slider = css(widgets.SelectionSlider(options=self.steps, value=self.steps[-1], description="step"),
                           "course-prompt-step")
         self._build_figure()
-        self._pngs: dict[int, bytes] = {}                                             # step -> PNG
+        self._pngs = PngCache(limit=128)                                              # step -> PNG
         self.image = css(widgets.Image(format="png", layout={"width": f"{self.canvas.width_px}px"}),
                          "course-prompt-figure")
         self.table = css(widgets.HTML(), "course-prompt-table")
@@ -238,12 +238,7 @@ class PromptInspector:
 
     def _draw(self) -> bytes:
         """The selected step's PNG: drawn at the first visit, then kept (the figure depends on the step alone)."""
-        step = self._set_artists()
-        if step not in self._pngs:
-            if len(self._pngs) >= 128:                                            # a bound on memory
-                del self._pngs[next(iter(self._pngs))]
-            self._pngs[step] = self.canvas.render()
-        return self._pngs[step]
+        return self._pngs.get_or_draw(self._set_artists(), self.canvas.render)
 
     def _set_artists(self) -> int:
         """Point the animated artists at the selected step; return the step."""
